@@ -1,0 +1,526 @@
+"""``seed_demo``: the demo district, built from Xuhui's real division codes.
+
+Regions (徐汇区, its 12 streets, 华泾镇, the 漕河泾 development zone and 313 communities) and
+about 3,000 Party organisations in a realistic tree go in through the same import specs users
+use; leadership positions and one demo user per role follow. Idempotent: a second run leaves
+existing rows as they are.
+"""
+
+import csv
+import io
+import random
+import secrets
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import CommandError
+from django.db import transaction
+
+from organizations.models import LeadershipPosition, Organization
+from portal import imports
+from portal.accounts.models import ApiToken, User
+from portal.accounts.roles import (
+    AUDITOR,
+    COMMUNITY_WORKER,
+    DISTRICT_ADMIN,
+    INTEGRATION,
+    STREET_OPERATOR,
+    sync_roles,
+)
+from portal.accounts.system import SystemUser
+from portal.management.base import AuditedCommand
+from portal.models import Region
+
+REGIONS_CSV = Path(settings.BASE_DIR) / "data" / "xuhui_regions.csv"
+DISTRICT_CODE = "310104"
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强海燕慧晓红文斌"
+    "玉兰俊辉佳怡思远雨欣子涵浩然梓轩诗涵宇航欣怡晨阳"
+)
+FIRMS = [
+    "汇智",
+    "申华",
+    "徐光",
+    "衡山",
+    "龙华",
+    "漕溪",
+    "凯旋",
+    "田林",
+    "康健",
+    "枫林",
+    "华泾",
+    "宛平",
+    "天钥",
+    "滨江",
+    "云锦",
+    "西岸",
+    "东安",
+    "斜土",
+    "虹梅",
+    "中山",
+]
+TRADES = [
+    ("信息技术", "private_enterprise"),
+    ("软件科技", "private_enterprise"),
+    ("文化传媒", "private_enterprise"),
+    ("律师事务所", "social_organization"),
+    ("会计师事务所", "social_organization"),
+    ("物业管理", "private_enterprise"),
+    ("商贸", "private_enterprise"),
+    ("生物医药", "private_enterprise"),
+    ("建筑设计", "private_enterprise"),
+    ("社会工作服务社", "social_organization"),
+    ("养老服务中心", "social_organization"),
+    ("教育培训", "private_enterprise"),
+]
+DISTRICT_BODIES = [
+    (
+        "JG",
+        "区级机关工作党委",
+        "government",
+        "区{}党支部",
+        [
+            "发展改革委",
+            "财政局",
+            "民政局",
+            "司法局",
+            "商务委",
+            "科委",
+            "人社局",
+            "生态环境局",
+            "住建委",
+            "交通委",
+            "文旅局",
+            "审计局",
+            "统计局",
+            "医保局",
+            "退役军人局",
+            "信访办",
+            "应急局",
+            "市场监管局",
+            "规划资源局",
+            "绿化市容局",
+            "房管局",
+            "档案局",
+            "体育局",
+            "侨办",
+            "政务服务中心",
+            "融媒体中心",
+            "机管局",
+            "国资委机关",
+            "总工会机关",
+            "团区委机关",
+        ],
+    ),
+    (
+        "JY",
+        "区教育系统党委",
+        "public_institution",
+        "{}党支部",
+        [
+            "南洋模范中学",
+            "位育中学",
+            "市二中学",
+            "南洋中学",
+            "零陵中学",
+            "徐汇中学",
+            "田林第三中学",
+            "华泾中学",
+            "龙华中学",
+            "向阳小学",
+            "高安路第一小学",
+            "建襄小学",
+            "汇师小学",
+            "逸夫小学",
+            "康健外国语实验中学",
+            "徐汇实验小学",
+            "长桥中学",
+            "紫阳中学",
+            "梅园中学",
+            "西南位育中学",
+            "中国中学",
+            "园南中学",
+            "徐教院附中",
+            "康宁科技实验小学",
+            "日晖新村小学",
+            "樱花园小学",
+            "东二小学",
+            "光启小学",
+            "上师大附属第二外国语学校",
+            "徐汇职业高级中学",
+        ],
+    ),
+    (
+        "WJ",
+        "区卫生健康工作党委",
+        "public_institution",
+        "{}党支部",
+        [
+            "区中心医院",
+            "区大华医院",
+            "区牙防所",
+            "区精神卫生中心",
+            "区疾病预防控制中心",
+            "区妇幼保健所",
+            "天平街道社区卫生服务中心",
+            "湖南街道社区卫生服务中心",
+            "斜土街道社区卫生服务中心",
+            "枫林街道社区卫生服务中心",
+            "长桥街道社区卫生服务中心",
+            "田林街道社区卫生服务中心",
+            "虹梅街道社区卫生服务中心",
+            "康健街道社区卫生服务中心",
+            "徐家汇街道社区卫生服务中心",
+            "凌云街道社区卫生服务中心",
+            "龙华街道社区卫生服务中心",
+            "漕河泾街道社区卫生服务中心",
+            "华泾镇社区卫生服务中心",
+            "区卫生健康事务中心",
+        ],
+    ),
+    (
+        "GZ",
+        "区国资委党委",
+        "state_enterprise",
+        "{}党支部",
+        [
+            "徐汇资产投资公司",
+            "徐汇城投",
+            "徐房集团",
+            "光启文化集团",
+            "西岸开发集团",
+            "汇成集团",
+            "徐汇商业集团",
+            "徐汇粮油公司",
+            "徐汇环卫公司",
+            "徐汇市政公司",
+            "徐汇绿化公司",
+            "徐汇物业公司",
+            "徐汇建设公司",
+            "徐汇旅游公司",
+            "徐汇科技园公司",
+            "漕河泾开发公司徐汇分公司",
+            "徐汇房地产公司",
+            "徐汇燃气服务公司",
+            "徐汇公交服务公司",
+            "徐汇康养集团",
+            "徐汇文化投资公司",
+            "徐汇教育服务公司",
+            "徐汇医疗投资公司",
+            "徐汇金融服务公司",
+            "徐汇数据公司",
+        ],
+    ),
+]
+LEVELS = {
+    "district": "区",
+    "street": "街道",
+    "town": "镇",
+    "development_zone": "开发区",
+    "community": "居民区/村",
+}
+
+
+class Command(AuditedCommand):
+    help = "Create the demo district (Xuhui) with ~3,000 organisations and one user per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-users", action="store_true", help="regions and organisations only"
+        )
+        parser.add_argument("--seed", type=int, default=2017)
+
+    def handle(self, no_users=False, seed=2017, **options):
+        self.rng = random.Random(seed)
+        self.today = date.today()
+        system = SystemUser()
+        with transaction.atomic():
+            self.run_import("portal.region", self.region_rows(), system)
+            self.run_import("organizations.organization", self.organization_rows(), system)
+            created = self.create_positions()
+        self.stderr.write(
+            f"demo district: {Region.objects.count()} regions, {Organization.objects.count()} "
+            f"organisations, {created} new leadership positions"
+        )
+        if not no_users:
+            self.create_users()
+
+    # --- regions --------------------------------------------------------------------
+
+    def region_rows(self):
+        with open(REGIONS_CSV, encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        codes = {row["code"] for row in rows}
+        out = [["区划代码", "名称", "层级", "上级代码"]]
+        for row in rows:
+            parent = row["parent_code"] if row["parent_code"] in codes else ""
+            out.append([row["code"], row["name"], LEVELS[row["level"]], parent])
+        return out
+
+    def run_import(self, label, rows, user):
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        spec = imports.get_spec(label)
+        result = spec.run(buffer.getvalue().encode(), f"{label}.csv", user)
+        if not result.ok:
+            problems = "; ".join(f"row {e.row} {e.column}: {e.message}" for e in result.errors[:10])
+            raise CommandError(f"{label}: {problems}")
+        self.stderr.write(
+            f"{label}: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged"
+        )
+
+    # --- organisations ------------------------------------------------------------
+
+    def term(self, years):
+        started = self.today - timedelta(days=self.rng.randint(30, 365 * years))
+        if self.rng.random() < 0.04:  # a few terms are about to end: 换届 reminders
+            started = self.today - timedelta(days=365 * years - self.rng.randint(5, 80))
+        return started, started + timedelta(days=365 * years)
+
+    def org(self, rows, code, name, kind, sector, parent, region, years=5, founded=None):
+        started, ended = self.term(years)
+        founded = founded or date(
+            self.rng.randint(1978, 2018), self.rng.randint(1, 12), self.rng.randint(1, 28)
+        )
+        rows.append(
+            [
+                code,
+                name,
+                kind,
+                sector,
+                parent,
+                region,
+                founded.isoformat(),
+                self.rng.randint(1, 12),
+                started.isoformat(),
+                ended.isoformat(),
+            ]
+        )
+        return code
+
+    def branches(self, rows, parent, region, sector, names, prefix, groups=True):
+        for i, name in enumerate(names, start=1):
+            code = self.org(
+                rows, f"{prefix}{i:02d}", name, "党支部", sector, parent, region, years=3
+            )
+            if groups and self.rng.random() < 0.4:
+                for g in range(1, self.rng.randint(2, 3) + 1):
+                    self.org(
+                        rows,
+                        f"{code}G{g}",
+                        f"{name.removesuffix('党支部')}第{g}党小组",
+                        "党小组",
+                        sector,
+                        code,
+                        region,
+                        years=3,
+                    )
+
+    def organization_rows(self):
+        regions = {r.code: r for r in Region.objects.all()}
+        rows = [
+            [
+                "组织编码",
+                "组织名称",
+                "组织类别",
+                "所属领域",
+                "上级组织编码",
+                "区划代码",
+                "成立日期",
+                "届次",
+                "本届开始",
+                "届满日期",
+            ]
+        ]
+        root = self.org(
+            rows,
+            "D310104",
+            "中共上海市徐汇区委员会",
+            "党委",
+            "机关",
+            "",
+            DISTRICT_CODE,
+            founded=date(1956, 3, 1),
+        )
+        for prefix, name, sector, pattern, units in DISTRICT_BODIES:
+            body = self.org(
+                rows,
+                f"D{prefix}",
+                name,
+                "党委",
+                dict(_sector_labels())[sector],
+                root,
+                DISTRICT_CODE,
+            )
+            self.branches(
+                rows,
+                body,
+                DISTRICT_CODE,
+                dict(_sector_labels())[sector],
+                [pattern.format(u) for u in units],
+                f"D{prefix}",
+                groups=False,
+            )
+        streets = [r for r in regions.values() if r.level in ("street", "town", "development_zone")]
+        for street in sorted(streets, key=lambda r: r.code):
+            communities = sorted(
+                (r for r in regions.values() if r.parent_id == street.pk), key=lambda r: r.code
+            )
+            self.street_orgs(rows, root, street, communities)
+        return rows
+
+    def street_orgs(self, rows, root, street, communities):
+        s = street.code[-3:]
+        if street.level == "street":
+            title, kind = f"中共上海市徐汇区{street.name}工作委员会", "党工委"
+        else:
+            title, kind = f"中共上海市徐汇区{street.name}委员会", "党委"
+        top = self.org(rows, f"S{s}", title, kind, "机关", root, street.code)
+        organ = self.org(
+            rows, f"S{s}JG", f"{street.name}机关党总支", "党总支", "机关", top, street.code
+        )
+        self.branches(
+            rows,
+            organ,
+            street.code,
+            "机关",
+            [f"{street.name}机关第{n}党支部" for n in "一二三"],
+            f"S{s}JG",
+            groups=False,
+        )
+        for community in communities:
+            c = community.code[-3:]
+            if community.name.endswith("居委会"):
+                base = community.name.removesuffix("居委会") + "居民区"
+            else:
+                base = community.name
+            general = self.org(
+                rows, f"S{s}C{c}", f"{base}党总支", "党总支", "居民区", top, community.code
+            )
+            count = self.rng.randint(2, 5)
+            self.branches(
+                rows,
+                general,
+                community.code,
+                "居民区",
+                [f"{base}第{_cn(n)}党支部" for n in range(1, count + 1)],
+                f"S{s}C{c}B",
+            )
+        if communities:
+            comprehensive = self.org(
+                rows, f"S{s}ZH", f"{street.name}综合党委", "党委", "非公企业", top, street.code
+            )
+            used = set()
+            for n in range(1, self.rng.randint(20, 40) + 1):
+                firm = self.rng.choice(FIRMS) + self.rng.choice(FIRMS)
+                trade, sector = self.rng.choice(TRADES)
+                name = f"上海{firm}{trade}{'有限公司' if sector == 'private_enterprise' else ''}"
+                if name in used:
+                    continue
+                used.add(name)
+                kind = "联合党支部" if self.rng.random() < 0.2 else "党支部"
+                label = dict(_sector_labels())[sector]
+                community = self.rng.choice(communities)
+                self.org(
+                    rows,
+                    f"S{s}ZH{n:02d}",
+                    f"{name}{kind}",
+                    kind,
+                    label,
+                    comprehensive,
+                    community.code,
+                    years=3,
+                )
+
+    def create_positions(self):
+        if LeadershipPosition.objects.exists():
+            return 0
+        positions = []
+        for org in Organization.objects.filter(dissolved_on__isnull=True).only(
+            "id", "kind", "term_started_on"
+        ):
+            started = org.term_started_on or self.today
+            if org.kind == Organization.Kind.GROUP:
+                titles = [LeadershipPosition.Title.GROUP_LEADER]
+            elif org.kind in Organization.BRANCH_KINDS:
+                titles = [
+                    LeadershipPosition.Title.SECRETARY,
+                    LeadershipPosition.Title.ORGANIZATION_MEMBER,
+                    LeadershipPosition.Title.PUBLICITY_MEMBER,
+                ]
+            else:
+                titles = [
+                    LeadershipPosition.Title.SECRETARY,
+                    LeadershipPosition.Title.DEPUTY_SECRETARY,
+                    LeadershipPosition.Title.ORGANIZATION_MEMBER,
+                    LeadershipPosition.Title.DISCIPLINE_MEMBER,
+                    LeadershipPosition.Title.MEMBER,
+                ]
+            for title in titles:
+                positions.append(
+                    LeadershipPosition(
+                        organization_id=org.pk,
+                        title=title,
+                        holder_name=self.person(),
+                        started_on=started,
+                    )
+                )
+        LeadershipPosition.objects.bulk_create(positions, batch_size=2000)
+        return len(positions)
+
+    def person(self):
+        given = self.rng.choice(
+            [GIVEN[i : i + 2] for i in range(0, len(GIVEN) - 1, 2)] + list(GIVEN)
+        )
+        return self.rng.choice(SURNAMES) + given
+
+    # --- users ----------------------------------------------------------------------
+
+    def create_users(self):
+        sync_roles()
+        street = Region.objects.get(code="310104003")
+        community = Region.objects.filter(parent=street).order_by("code").first()
+        district = Region.objects.get(code=DISTRICT_CODE)
+        demo = [
+            ("demo_district", "区委组织部演示账号", DISTRICT_ADMIN, district, True),
+            ("demo_street", "天平路街道演示账号", STREET_OPERATOR, street, False),
+            ("demo_community", f"{community.name}演示账号", COMMUNITY_WORKER, community, False),
+            ("demo_auditor", "审计演示账号", AUDITOR, district, False),
+            ("demo_sync", "天平路街道接口账号", INTEGRATION, street, False),
+        ]
+        lines = []
+        for username, name, role, region, staff in demo:
+            if User.objects.filter(username=username).exists():
+                continue
+            user = User(username=username, first_name=name, scope_region=region, is_staff=staff)
+            if role == INTEGRATION:
+                user.set_unusable_password()
+                user.save()
+                user.groups.set([Group.objects.get(name=role)])
+                _token, key = ApiToken.issue(user, name="演示同步令牌")
+                lines.append(f"  {username:16} API token: {key}")
+            else:
+                password = secrets.token_urlsafe(9)
+                user.set_password(password)
+                user.save()
+                user.groups.set([Group.objects.get(name=role)])
+                lines.append(f"  {username:16} password: {password}   ({role}, {region.name})")
+        if lines:
+            self.stdout.write("Demo accounts (shown once, keep them):\n" + "\n".join(lines))
+
+
+def _sector_labels():
+    return [(value, str(label)) for value, label in Organization.Sector.choices]
+
+
+def _cn(n):
+    return "一二三四五六七八九十"[n - 1]

@@ -1,0 +1,131 @@
+"""Accounts: users bound to a scope region, and per-integration API tokens."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Region, audited
+
+
+@audited(exclude=["password", "last_login", "updated_at"])
+class User(AbstractUser):
+    """A portal user. What they may see is their scope region and everything under it."""
+
+    scope_region = models.ForeignKey(
+        Region,
+        verbose_name=_("管辖范围"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("用户只能查看和修改此区划及其下级的数据。超级管理员可不设。"),
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_path = "scope_region__path"
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        permissions = [
+            ("view_sensitive", _("查看未脱敏的身份证号和手机号")),
+            ("view_auditlog", _("查看审计日志")),
+            ("manage_tokens", _("管理接口令牌")),
+        ]
+
+    @property
+    def role_names(self):
+        return [g.name for g in self.groups.all()]
+
+    @property
+    def is_integration(self):
+        from portal.accounts.roles import INTEGRATION
+
+        return any(g.name == INTEGRATION for g in self.groups.all())
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+def hash_token(key: str) -> str:
+    """Tokens are 256-bit random strings, so a plain SHA-256 is a safe one-way store."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@audited(exclude=["key_hash", "last_used_at", "updated_at"])
+class ApiToken(models.Model):
+    """A REST credential for one integration, bound to a service user: it has exactly the
+    scope and rights of that user. Only a hash is stored; the key is shown once."""
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("绑定用户"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("名称"), max_length=100, help_text=_("例如：天平路街道夜间同步"))
+    key_prefix = models.CharField(_("令牌前缀"), max_length=PREFIX_LENGTH, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    scope_path = "user__scope_region__path"
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @classmethod
+    def issue(cls, user, *, name, days=None, created_by=None):
+        """Create a token and return ``(token, key)``; the key is never stored or shown again."""
+        key = secrets.token_urlsafe(32)
+        days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            key_prefix=key[: cls.PREFIX_LENGTH],
+            key_hash=hash_token(key),
+            expires_at=timezone.now() + timedelta(days=days) if days else None,
+            created_by=created_by,
+        )
+        return token, key
+
+    @property
+    def is_active(self):
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    def revoke(self):
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at", "updated_at"])

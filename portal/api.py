@@ -1,0 +1,200 @@
+"""Base classes of the REST API: every resource's viewset and serializer is a few lines.
+
+Contract (issue 2): lists answer ``{"count", "next", "previous", "results"}`` (cursor mode for
+sync omits ``count``), every object carries ``id`` and ``url``, relations are brief nested
+objects on read and accept an id or a natural key on write, errors are
+``{"field": ["message"]}`` in Chinese keyed by the field's API name.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from portal import scoping
+
+
+def api_view_name(model):
+    return f"api:{model._meta.model_name}-detail"
+
+
+def django_errors_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        detail = {
+            ("non_field_errors" if field == NON_FIELD_ERRORS else field): list(errors)
+            for field, errors in exc.message_dict.items()
+        }
+    else:
+        detail = {"non_field_errors": list(exc.messages)}
+    return exceptions.ValidationError(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = django_errors_to_drf(exc)
+    elif isinstance(exc, ProtectedError):
+        exc = exceptions.ValidationError(
+            {"non_field_errors": [_("该对象仍被其他数据引用（例如存在下级），不能删除。")]}
+        )
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    return drf_exception_handler(exc, context)
+
+
+# --- serializers ----------------------------------------------------------------------
+
+
+def brief_fields_for(model):
+    names = {f.name for f in model._meta.fields}
+    return [f for f in ("code", "name", "username", "level", "kind") if f in names][:2]
+
+
+class BriefRelatedField(serializers.RelatedField):
+    """A relation shown as ``{"id", "url", code/name}``; written as an id, a natural key or
+    such an object. The choices are the rows the requesting user may see, so a row out of
+    scope answers "does not exist" exactly like a missing one."""
+
+    default_error_messages = {
+        "does_not_exist": _("对象“%(value)s”不存在或不在您的管辖范围内。"),
+        "incorrect_type": _("应为编号（整数）、编码（字符串）或包含 id/编码 的对象。"),
+    }
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is None:
+            return queryset
+        return scoping.restrict(queryset, request.user, "view")
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def _natural_key(self):
+        return getattr(self.queryset.model, "natural_key_field", None)
+
+    def to_internal_value(self, data):
+        key = self._natural_key()
+        if isinstance(data, dict):
+            data = data.get("id", data.get(key) if key else None)
+        queryset = self.get_queryset()
+        try:
+            if isinstance(data, bool) or data is None:
+                raise TypeError
+            if isinstance(data, int):
+                return queryset.get(pk=data)
+            if isinstance(data, str) and key:
+                return queryset.get(**{key: data})
+            raise TypeError
+        except queryset.model.DoesNotExist:
+            self.fail("does_not_exist", value=data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type")
+
+    def to_representation(self, value):
+        request = self.context.get("request")
+        data = {
+            "id": value.pk,
+            "url": reverse(api_view_name(type(value)), args=[value.pk], request=request),
+        }
+        for name in brief_fields_for(type(value)):
+            data[name] = getattr(value, name)
+        return data
+
+    def get_choices(self, cutoff=None):
+        return {}
+
+
+class ScopedModelSerializer(serializers.ModelSerializer):
+    """Validates through ``Model.full_clean()`` so the API, the UI and imports agree."""
+
+    serializer_related_field = BriefRelatedField
+
+    def build_url_field(self, field_name, model_class):
+        return serializers.HyperlinkedIdentityField, {"view_name": api_view_name(model_class)}
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        plain = {k: v for k, v in attrs.items() if not model._meta.get_field(k).many_to_many}
+        if self.instance is not None:
+            candidate = self.instance
+            for name, value in plain.items():
+                setattr(candidate, name, value)
+        else:
+            candidate = model(**plain)
+        exclude = [f.name for f in model._meta.fields if not f.editable]
+        try:
+            candidate.full_clean(exclude=exclude)
+        except DjangoValidationError as exc:
+            raise django_errors_to_drf(exc) from None
+        return attrs
+
+
+# --- permissions and viewsets ----------------------------------------------------------
+
+
+class ScopedModelViewSet(viewsets.ModelViewSet):
+    """A model's REST resource, scoped to the requesting user (DESIGN.md 5).
+
+    Rows out of scope are absent: 404 on detail, missing from lists. Writes are re-checked
+    after save inside the transaction, so nothing can be moved out of the writer's scope.
+    ``POST <resource>/upsert/`` creates or updates by natural key, one object or a list,
+    all or nothing.
+    """
+
+    def get_queryset(self):
+        return scoping.restrict(super().get_queryset(), self.request.user, "view")
+
+    @transaction.atomic
+    def perform_create(self, serializer):
+        obj = serializer.save()
+        scoping.ensure_in_scope(obj, self.request.user, "add")
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        obj = serializer.save()
+        scoping.ensure_in_scope(obj, self.request.user, "change")
+
+    def perform_destroy(self, instance):
+        instance.delete()
+
+    @action(detail=False, methods=["post"], url_path="upsert")
+    def upsert(self, request):
+        """Create or update by natural key; a list is written all or nothing."""
+        model = self.get_queryset().model
+        key = model.natural_key_field
+        many = isinstance(request.data, list)
+        items = request.data if many else [request.data]
+        user = request.user
+        results, errors, codes = [], {}, []
+        with transaction.atomic():
+            for index, item in enumerate(items):
+                if not isinstance(item, dict) or not item.get(key):
+                    errors[index] = {key: [_("该字段是必填项。")]}
+                    continue
+                instance = self.get_queryset().filter(**{key: item[key]}).first()
+                action_name = "change" if instance else "add"
+                if not scoping.can(user, model, action_name):
+                    raise exceptions.PermissionDenied()
+                serializer = self.get_serializer(instance, data=item)
+                if not serializer.is_valid():
+                    errors[index] = serializer.errors
+                    continue
+                obj = serializer.save()
+                scoping.ensure_in_scope(obj, user, action_name)
+                codes.append(status.HTTP_200_OK if instance else status.HTTP_201_CREATED)
+                results.append(serializer.data)
+            if errors:
+                transaction.set_rollback(True)
+        if errors:
+            return Response(errors if many else errors[0], status=status.HTTP_400_BAD_REQUEST)
+        if many:
+            return Response(results, status=status.HTTP_200_OK)
+        return Response(results[0], status=codes[0])

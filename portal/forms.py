@@ -1,0 +1,82 @@
+"""Form bases: relation choices limited to the user's scope, Bootstrap classes, autocomplete."""
+
+from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal import scoping
+
+#: Above this many choices a relation is picked by autocomplete instead of a <select>.
+AUTOCOMPLETE_THRESHOLD = 200
+
+
+class AutocompleteSelect(forms.Select):
+    """A search box that fills a hidden id from ``/autocomplete/<model>/``, scoped like every
+    other list. Only the selected option is rendered, so the page stays small."""
+
+    template_name = "portal/widgets/autocomplete.html"
+
+    def __init__(self, model, attrs=None):
+        super().__init__(attrs)
+        self.model = model
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        meta = self.model._meta
+        context["widget"]["url"] = reverse(
+            "autocomplete", args=[f"{meta.app_label}.{meta.model_name}"]
+        )
+        selected = None
+        if value not in (None, ""):
+            selected = self.choices.queryset.filter(pk=value).first()
+        context["widget"]["selected"] = selected
+        return context
+
+    def optgroups(self, name, value, attrs=None):
+        return []
+
+
+class ScopedModelForm(forms.ModelForm):
+    """A model form for ``user``: relations offer only the rows the user may see, so a row
+    out of scope is "not a valid choice", exactly like a missing one."""
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = scoping.restrict(field.queryset, user, "view")
+                if field.queryset.count() > AUTOCOMPLETE_THRESHOLD:
+                    field.widget = AutocompleteSelect(field.queryset.model)
+                    field.widget.choices = field.choices
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select) and not isinstance(widget, AutocompleteSelect):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+            if isinstance(widget, forms.DateInput):
+                widget.input_type = "date"
+                widget.format = "%Y-%m-%d"
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("文件"),
+        help_text=_("CSV（UTF-8）或 XLSX，第一行为列名。"),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,.xlsx"}),
+    )
+    dry_run = forms.BooleanField(
+        label=_("仅校验，不写入"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    MAX_BYTES = 20 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("文件不能超过 20 MB。"))
+        return upload

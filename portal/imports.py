@@ -1,0 +1,439 @@
+"""The import framework: parse -> validate every row -> report -> write all in one transaction.
+
+An ``ImportSpec`` says which columns a model's file has and how each maps to a field. The
+run validates every row before writing anything and reports every bad row (row, column,
+reason). A clean file is written in one transaction with ``bulk_create``/``bulk_update``
+(never a query per row), upserting by natural key, so re-running the same file changes
+nothing. Tree models may reference parents that are new rows of the same file.
+"""
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import scoping
+
+BATCH = 1000
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (format, encoding, headers)."""
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self):
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+# --- reading files ----------------------------------------------------------------------
+
+
+def read_table(content: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of a CSV or XLSX file, every cell as a stripped string."""
+    name = filename.lower()
+    if name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+        table = _read_spreadsheet(content)
+    elif name.endswith((".csv", ".txt")):
+        table = _read_csv(content)
+    else:
+        raise ImportFileError(_("不支持的文件类型：请上传 CSV 或 XLSX 文件。"))
+    table = [row for row in table if any(cell for cell in row)]
+    if not table:
+        raise ImportFileError(_("文件是空的。"))
+    return table[0], table[1:]
+
+
+def _read_csv(content: bytes):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError(_("无法识别文件编码，请保存为 UTF-8 编码的 CSV。"))
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_spreadsheet(content: bytes):
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheet = workbook.get_sheet_by_index(0)
+        return [
+            [_cell_text(cell) for cell in row] for row in sheet.to_python(skip_empty_area=False)
+        ]
+    except Exception as exc:  # calamine raises several types for a broken file
+        raise ImportFileError(_("无法读取表格文件：%(error)s") % {"error": exc}) from exc
+
+
+# --- columns ----------------------------------------------------------------------------
+
+
+class ImportColumn:
+    """A file column mapped to a model field. The header may be the field's Chinese label
+    or its API name. Choices accept the label or the stored value; relations take the
+    related row's natural key."""
+
+    def __init__(self, field_name, required=None, header=None):
+        self.field_name = field_name
+        self.required = required
+        self.header = header
+
+    def bind(self, model):
+        self.model_field = model._meta.get_field(self.field_name)
+        if self.header is None:
+            self.header = str(self.model_field.verbose_name)
+        if self.required is None:
+            self.required = not (self.model_field.blank or self.model_field.null)
+        self.choices = {}
+        for value, label in self.model_field.choices or ():
+            self.choices[str(label)] = value
+            self.choices[str(value)] = value
+        self.relation = self.model_field.related_model if self.model_field.is_relation else None
+        return self
+
+    def names(self):
+        return {self.header, self.field_name}
+
+    def parse(self, text):
+        """The cell as a Python value, a related natural key, or ValidationError."""
+        if text == "":
+            if self.required:
+                raise ValidationError(_("必填项不能为空。"))
+            return "" if isinstance(self.model_field, _text_fields()) else None
+        if self.relation is not None:
+            return text
+        if self.choices:
+            if text not in self.choices:
+                labels = "、".join(str(label) for _value, label in self.model_field.choices)
+                raise ValidationError(
+                    _("“%(value)s”不是有效选项，可选：%(labels)s。")
+                    % {"value": text, "labels": labels}
+                )
+            return self.choices[text]
+        return self.model_field.to_python(text)
+
+
+def _text_fields():
+    from django.db import models
+
+    return (models.CharField, models.TextField)
+
+
+# --- the spec -------------------------------------------------------------------------
+
+
+class ImportSpec:
+    """How one model is imported. Subclasses name ``model`` and ``columns``."""
+
+    model = None
+    columns: list[ImportColumn] = []
+    #: Per relation column, what to select_related on the related rows, so validating a
+    #: row that reads ``parent.region`` costs no query.
+    related_select: dict[str, list[str]] = {}
+
+    def __init__(self):
+        self.columns = [column.bind(self.model) for column in self.columns]
+        self.key = self.model.natural_key_field
+        self.key_column = next(c for c in self.columns if c.field_name == self.key)
+
+    @property
+    def label(self):
+        return f"{self.model._meta.app_label}.{self.model._meta.model_name}"
+
+    @property
+    def is_tree(self):
+        return any(c.relation is self.model for c in self.columns)
+
+    def template_headers(self):
+        return [column.header for column in self.columns]
+
+    # The run ---------------------------------------------------------------------------
+
+    def run(self, content, filename, user, *, dry_run=False, progress=None):
+        header, rows = read_table(content, filename)
+        result = ImportResult(total=len(rows))
+        index = self._map_header(header, result)
+        if not result.ok:
+            return result
+        parsed = self._parse_rows(rows, index, result)
+        if progress:
+            progress(30)
+        objects = self._resolve(parsed, user, result)
+        if progress:
+            progress(60)
+        if not result.ok:
+            return result
+        plan = self._plan(objects, result)
+        if progress:
+            progress(80)
+        if result.ok and not dry_run:
+            self._write(plan, user, result)
+        if progress:
+            progress(100)
+        return result
+
+    def _map_header(self, header, result):
+        index = {}
+        for position, name in enumerate(header):
+            for column in self.columns:
+                if name in column.names():
+                    index[column.field_name] = position
+        for column in self.columns:
+            if column.required and column.field_name not in index:
+                result.errors.append(RowError(1, column.header, _("缺少必需的列。")))
+        return index
+
+    def _parse_rows(self, rows, index, result):
+        parsed, seen = [], {}
+        for offset, cells in enumerate(rows):
+            row_no = offset + 2  # the header is row 1
+            values, ok = {}, True
+            for column in self.columns:
+                position = index.get(column.field_name)
+                if position is None:
+                    continue
+                text = cells[position].strip() if position < len(cells) else ""
+                try:
+                    values[column.field_name] = column.parse(text)
+                except ValidationError as exc:
+                    ok = False
+                    for message in exc.messages:
+                        result.errors.append(RowError(row_no, column.header, message))
+            key = values.get(self.key)
+            if key:
+                if key in seen:
+                    ok = False
+                    result.errors.append(
+                        RowError(
+                            row_no,
+                            self.key_column.header,
+                            _("与第 %(row)s 行重复。") % {"row": seen[key]},
+                        )
+                    )
+                seen.setdefault(key, row_no)
+            if ok:
+                parsed.append((row_no, values))
+        return parsed
+
+    def _resolve(self, parsed, user, result):
+        """Turn parsed rows into model instances: existing rows updated in memory, new ones
+        built; relations resolved by natural key in one query per relation."""
+        model = self.model
+        keys = [values[self.key] for _row, values in parsed]
+        existing_any = set(
+            model.objects.filter(**{f"{self.key}__in": keys}).values_list(self.key, flat=True)
+        )
+        changeable = {
+            getattr(obj, self.key): obj
+            for obj in scoping.restrict(model.objects.all(), user, "change").filter(
+                **{f"{self.key}__in": keys}
+            )
+        }
+        lookups = self._related_lookups(parsed, user)
+        in_file = {}
+        objects = []
+        for row_no, values in parsed:
+            key = values[self.key]
+            if key in existing_any and key not in changeable:
+                result.errors.append(
+                    RowError(row_no, self.key_column.header, _("该编码已被管辖范围外的数据占用。"))
+                )
+                continue
+            obj = changeable.get(key)
+            is_new = obj is None
+            if is_new:
+                obj = model()
+            old = (
+                {name: getattr(obj, _attname(model, name)) for name in values} if not is_new else {}
+            )
+            objects.append((row_no, obj, values, is_new, old))
+            in_file[key] = obj
+        for row_no, obj, values, _is_new, _old in objects:
+            for name, value in values.items():
+                column = self._column(name)
+                if column.relation is not None and value is not None:
+                    target = lookups[name].get(value)
+                    if target is None and column.relation is model:
+                        target = in_file.get(value)
+                    if target is None:
+                        result.errors.append(
+                            RowError(
+                                row_no,
+                                column.header,
+                                _("“%(value)s”不存在或不在您的管辖范围内。") % {"value": value},
+                            )
+                        )
+                        continue
+                    setattr(obj, name, target)
+                else:
+                    setattr(obj, name, value)
+        return objects
+
+    def _column(self, name):
+        return next(c for c in self.columns if c.field_name == name)
+
+    def _related_lookups(self, parsed, user):
+        lookups = {}
+        for column in self.columns:
+            if column.relation is None:
+                continue
+            related = column.relation
+            wanted = {values.get(column.field_name) for _row, values in parsed} - {None, ""}
+            key = related.natural_key_field
+            queryset = scoping.restrict(related.objects.all(), user, "view").select_related(
+                *self.related_select.get(column.field_name, [])
+            )
+            lookups[column.field_name] = {
+                getattr(obj, key): obj for obj in queryset.filter(**{f"{key}__in": wanted})
+            }
+        return lookups
+
+    def _plan(self, objects, result):
+        """Order rows parents-first, compute tree paths, validate every instance."""
+        model = self.model
+        if self.is_tree:
+            parent_header = next(c.header for c in self.columns if c.relation is model)
+            objects = _parents_first(objects, self.key, parent_header, result)
+        exclude = [f.name for f in model._meta.fields if not f.editable]
+        plan = []
+        for row_no, obj, values, is_new, old in objects:
+            if self.is_tree:
+                obj.path = obj.build_path()
+                obj.depth = obj.path.count("/") - 2
+            try:
+                obj.full_clean(exclude=exclude, validate_unique=False)
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    header = self._column(name).header if name in values else name
+                    for message in messages:
+                        result.errors.append(RowError(row_no, header, message))
+                continue
+            changed = [n for n in values if is_new or getattr(obj, _attname(model, n)) != old[n]]
+            plan.append((obj, is_new, changed))
+        return plan
+
+    def _write(self, plan, user, result):
+        model = self.model
+        now = timezone.now()
+        with transaction.atomic():
+            created = [obj for obj, is_new, _c in plan if is_new]
+            updated = [(obj, changed) for obj, is_new, changed in plan if not is_new and changed]
+            result.unchanged = sum(1 for obj, is_new, changed in plan if not is_new and not changed)
+            if self.is_tree:
+                for depth in sorted({obj.depth for obj in created}):
+                    model.objects.bulk_create(
+                        [o for o in created if o.depth == depth], batch_size=BATCH
+                    )
+            else:
+                model.objects.bulk_create(created, batch_size=BATCH)
+            fields = sorted({n for _obj, changed in updated for n in changed})
+            if updated:
+                for obj, _changed in updated:
+                    obj.updated_at = now
+                extra = ["path", "depth"] if self.is_tree else []
+                model.objects.bulk_update(
+                    [obj for obj, _c in updated], [*fields, *extra, "updated_at"], batch_size=BATCH
+                )
+                if self.is_tree:
+                    for obj, _changed in updated:
+                        old_path = getattr(obj, "_stored_path", None)
+                        if old_path and old_path != obj.path:
+                            obj.move_subtree(old_path, obj.path)
+            written = [obj.pk for obj in created] + [obj.pk for obj, _c in updated]
+            in_scope = scoping.restrict(model.objects.filter(pk__in=written), user, "view").count()
+            if in_scope != len(written):
+                raise PermissionDenied(_("导入的数据超出了您的管辖范围。"))
+            result.created = len(created)
+            result.updated = len(updated)
+
+
+def _attname(model, name):
+    return model._meta.get_field(name).attname
+
+
+def _parents_first(objects, key, header, result):
+    """Rows ordered so every in-file parent comes before its children; cycles are errors."""
+    by_key = {getattr(obj, key): item for item in objects for obj in [item[1]]}
+    ordered, state = [], {}
+
+    def visit(item, trail):
+        obj_key = getattr(item[1], key)
+        if state.get(obj_key) == "done":
+            return True
+        if obj_key in trail:
+            result.errors.append(RowError(item[0], header, _("上级关系形成循环。")))
+            return False
+        parent = item[1].parent
+        parent_item = by_key.get(getattr(parent, key)) if parent is not None else None
+        if (
+            parent_item is not None
+            and parent_item is not item
+            and not visit(parent_item, trail | {obj_key})
+        ):
+            return False
+        state[obj_key] = "done"
+        ordered.append(item)
+        return True
+
+    for item in objects:
+        visit(item, frozenset())
+    return ordered
+
+
+# --- registry ---------------------------------------------------------------------------
+
+_specs: dict[str, ImportSpec] = {}
+
+
+def register(spec_class):
+    """Register an import spec; domain apps call this from ``AppConfig.ready()``."""
+    spec = spec_class()
+    _specs[spec.label] = spec
+    return spec_class
+
+
+def get_spec(label) -> ImportSpec:
+    return _specs[label]
+
+
+def specs():
+    return dict(_specs)

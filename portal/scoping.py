@@ -1,0 +1,59 @@
+"""Who may see and change which rows: the one place that turns (user, action) into a filter.
+
+UI views, API viewsets, admin, exports, search, autocomplete and imports all call
+``restrict``. A user sees the rows whose region lies in their scope region's subtree, and
+only for models their roles grant the action on. Superusers see everything.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+ACTIONS = ("view", "add", "change", "delete")
+
+
+def perm_name(model, action):
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def can(user, model, action):
+    """Does any of the user's roles grant ``action`` on ``model``?"""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and user.has_perm(perm_name(model, action))
+    )
+
+
+def scope_prefix(user):
+    """The path prefix of the user's scope, '' for everything, None for nothing."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return ""
+    region = user.scope_region
+    return region.path if region is not None else None
+
+
+def restrict(queryset, user, action="view"):
+    """The rows of ``queryset`` that ``user`` may ``action``."""
+    model = queryset.model
+    if not can(user, model, action):
+        return queryset.none()
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return queryset.none()
+    if prefix == "":
+        return queryset
+    return queryset.filter(**{f"{model.scope_path}__startswith": prefix})
+
+
+def in_scope(obj, user, action="view"):
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+def ensure_in_scope(obj, user, action):
+    """Called after a write, inside its transaction: the written row must still be the
+    writer's to ``action``. Raising here rolls the write back."""
+    if not in_scope(obj, user, action):
+        raise PermissionDenied(_("该对象不在您的管辖范围内。"))

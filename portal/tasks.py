@@ -1,0 +1,67 @@
+"""Background work of the core: imports."""
+
+import logging
+
+import pghistory
+from celery import shared_task
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import imports
+from portal.models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+
+def _set(job_id, **fields):
+    ImportJob.objects.filter(pk=job_id).update(**fields)
+
+
+@shared_task
+def run_import(job_id):
+    """Validate and write one uploaded file. The audit trail names the uploader and job."""
+    job = ImportJob.objects.select_related("user", "user__scope_region").get(pk=job_id)
+    _set(job_id, status=ImportJob.Status.RUNNING, progress=5)
+    spec = imports.get_spec(job.spec)
+    try:
+        with pghistory.context(user=job.user_id, import_job=job.pk, channel="import"):
+            result = spec.run(
+                bytes(job.content),
+                job.filename,
+                job.user,
+                dry_run=job.dry_run,
+                progress=lambda pct: _set(job_id, progress=pct),
+            )
+    except imports.ImportFileError as exc:
+        _set(
+            job_id,
+            status=ImportJob.Status.INVALID,
+            message=str(exc),
+            finished_at=timezone.now(),
+            progress=100,
+        )
+        return
+    except Exception as exc:
+        logger.exception("import job %s failed", job_id)
+        _set(
+            job_id,
+            status=ImportJob.Status.FAILED,
+            message=str(exc),
+            finished_at=timezone.now(),
+            progress=100,
+        )
+        return
+    _set(
+        job_id,
+        status=ImportJob.Status.DONE if result.ok else ImportJob.Status.INVALID,
+        total=result.total,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        errors=[error.as_dict() for error in result.errors],
+        message=""
+        if result.ok
+        else _("发现 %(count)s 处错误，未写入任何数据。") % {"count": len(result.errors)},
+        progress=100,
+        finished_at=timezone.now(),
+    )

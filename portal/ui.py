@@ -1,0 +1,94 @@
+"""Pages of the portal's top: home, sign-in, sections still to come, the audit log."""
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from portal import history, scoping
+from portal.navigation import COMING_SECTIONS
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+    success_url = "/"
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "portal/home.html"
+
+    def get_context_data(self, **kwargs):
+        from django.apps import apps
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        Region = apps.get_model("portal", "Region")
+        Organization = apps.get_model("organizations", "Organization")
+        regions = scoping.restrict(Region.objects.all(), user)
+        organizations = scoping.restrict(Organization.objects.all(), user)
+        context.update(
+            scope=user.scope_region,
+            region_count=regions.count(),
+            community_count=regions.filter(level=Region.Level.COMMUNITY).count(),
+            organization_count=organizations.active().count(),
+            branch_count=organizations.active().filter(kind__in=Organization.BRANCH_KINDS).count(),
+            term_due=organizations.term_due().select_related("region").order_by("term_end")[:10],
+            term_due_count=organizations.term_due().count(),
+            coming=COMING_SECTIONS,
+        )
+        return context
+
+
+class ComingView(LoginRequiredMixin, TemplateView):
+    """A section whose database is not built yet says what it will hold, with no fake data."""
+
+    template_name = "portal/coming.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        section = COMING_SECTIONS.get(kwargs["section"])
+        if section is None:
+            raise Http404
+        context["section"] = section
+        return context
+
+
+class AuditLogView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Every audited write in the user's scope: who, when, what changed, through what."""
+
+    template_name = "portal/audit_log.html"
+    permission_required = "accounts.view_auditlog"
+    per_page = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        filters = {
+            "model_label": params.get("model", ""),
+            "action": params.get("action", ""),
+            "username": params.get("user", "").strip(),
+            "date_from": params.get("from") or None,
+            "date_to": params.get("to") or None,
+        }
+        rows = history.audit_log(self.request.user, **filters)
+        page = Paginator(rows, self.per_page).get_page(params.get("page"))
+        query = params.copy()
+        query.pop("page", None)
+        context.update(
+            page=page,
+            events=history.describe_page(page.object_list),
+            models=[
+                (t._meta.label_lower, t._meta.verbose_name) for _e, t in history.audited_models()
+            ],
+            actions=[("insert", _("新增")), ("update", _("修改")), ("delete", _("删除"))],
+            filters=filters,
+            querystring=query.urlencode(),
+        )
+        return context

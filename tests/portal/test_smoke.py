@@ -1,0 +1,37 @@
+def test_login_page_renders_in_chinese(client, db):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert "区域党建信息平台" in response.content.decode()
+
+
+def test_home_requires_login(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_pages_render_for_district_admin(client_for, users, district):
+    client = client_for(users["admin"])
+    org = district["a_branch"]
+    for url in [
+        "/",
+        "/regions/",
+        f"/regions/{district['a'].pk}/",
+        f"/regions/{district['a'].pk}/history/",
+        "/organizations/",
+        "/organizations/tree/",
+        f"/organizations/tree/{district['root'].pk}/",
+        f"/organizations/{org.pk}/",
+        f"/organizations/{org.pk}/history/",
+        f"/organizations/{org.pk}/edit/",
+        "/organizations/add/",
+        "/organizations/import/",
+        "/organizations/positions/",
+        "/audit/",
+        "/accounts/tokens/",
+        "/coming/members/",
+        "/api/docs/",
+        "/api/schema/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
