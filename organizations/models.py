@@ -111,6 +111,8 @@ class Organization(TreeNode, ScopedModel):
                 errors["parent"] = _("上级组织“%(name)s”已撤销，不能新增下级。") % {
                     "name": parent.name
                 }
+        if not self._state.adding and self.kind != getattr(self, "_stored_kind", self.kind):
+            errors.update(self._children_errors())
         region = self.region if self.region_id else None
         if (
             parent is not None
@@ -124,9 +126,27 @@ class Organization(TreeNode, ScopedModel):
         if errors:
             raise ValidationError(errors)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_kind = instance.__dict__.get("kind")
+        return instance
+
+    def _children_errors(self):
+        """A kind change must keep the existing children valid: groups stay under a branch,
+        and a group has no children at all."""
+        children = Organization.objects.filter(parent_id=self.pk)
+        if self.kind == self.Kind.GROUP and children.exists():
+            return {"kind": _("该组织已有下级，不能改为党小组。")}
+        if self.kind not in self.BRANCH_KINDS and children.filter(kind=self.Kind.GROUP).exists():
+            return {"kind": _("该组织下设有党小组，只能是党支部（含联合党支部、临时党支部）。")}
+        return {}
+
     def parent_changed(self):
+        # Compare the parent's code, not its path: the parent may itself be moving (an
+        # import moves a parent with its children).
         stored = getattr(self, "_stored_path", None)
-        return stored is not None and stored.rsplit("/", 2)[0] + "/" != self.parent.path
+        return stored is not None and stored.strip("/").split("/")[-2:-1] != [self.parent.code]
 
 
 @audited()

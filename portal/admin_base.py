@@ -22,6 +22,21 @@ class ScopedAdmin(admin.ModelAdmin):
             field.queryset = scoping.restrict(field.queryset, request.user, "view")
         return field
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            # Keep the row's current links valid choices: saving it unchanged must not be
+            # refused because its parent sits above the user's scope (see scoping.choices).
+            relations = {f.name: f for f in obj._meta.fields if f.many_to_one or f.one_to_one}
+            for name, field in form.base_fields.items():
+                model_field = relations.get(name)
+                current = getattr(obj, model_field.attname) if model_field else None
+                related = model_field.related_model if model_field else None
+                if hasattr(related, "scope_path") and current is not None:
+                    base = related._default_manager.all()
+                    field.queryset = scoping.choices(base, request.user, current)
+        return form
+
     def save_model(self, request, obj, form, change):
         action = "change" if change else "add"
         # The admin's change view runs inside a transaction: raising rolls the save back.

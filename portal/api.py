@@ -6,11 +6,12 @@ objects on read and accept an id or a natural key on write, errors are
 ``{"field": ["message"]}`` in Chinese keyed by the field's API name.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import Model, ProtectedError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -45,6 +46,12 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        # Django's get_object_or_404 message ("No Organization matches ...") is English.
+        exc = exceptions.NotFound()
+    elif isinstance(exc, exceptions.ParseError):
+        # DRF's parsers word malformed JSON/multipart bodies in untranslated English.
+        exc = exceptions.ParseError(_("请求内容无法解析：%(error)s") % {"error": exc.detail})
     return drf_exception_handler(exc, context)
 
 
@@ -62,7 +69,8 @@ class BriefRelatedField(serializers.RelatedField):
     scope answers "does not exist" exactly like a missing one."""
 
     default_error_messages = {
-        "does_not_exist": _("对象“%(value)s”不存在或不在您的管辖范围内。"),
+        # DRF's ``fail()`` fills these in with str.format().
+        "does_not_exist": _("对象“{value}”不存在或不在您的管辖范围内。"),
         "incorrect_type": _("应为编号（整数）、编码（字符串）或包含 id/编码 的对象。"),
     }
 
@@ -71,7 +79,20 @@ class BriefRelatedField(serializers.RelatedField):
         request = self.context.get("request")
         if request is None:
             return queryset
-        return scoping.restrict(queryset, request.user, "view")
+        return scoping.choices(queryset, request.user, self._current_pk())
+
+    def _current_pk(self):
+        """The pk this relation of the instance being updated holds now (kept as a choice)."""
+        instance = getattr(self.parent, "instance", None)
+        if not isinstance(instance, Model) or instance.pk is None:
+            return None
+        try:
+            field = instance._meta.get_field(self.source)
+        except FieldDoesNotExist:
+            return None
+        if not (field.many_to_one or field.one_to_one):
+            return None
+        return getattr(instance, field.attname)
 
     def use_pk_only_optimization(self):
         return False
@@ -148,6 +169,14 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     ``POST <resource>/upsert/`` creates or updates by natural key, one object or a list,
     all or nothing.
     """
+
+    @classmethod
+    def get_extra_actions(cls):
+        """``upsert`` only where the model has a natural key to upsert by."""
+        actions = super().get_extra_actions()
+        if getattr(cls.queryset.model, "natural_key_field", None) is None:
+            actions = [a for a in actions if a.__name__ != "upsert"]
+        return actions
 
     def get_queryset(self):
         return scoping.restrict(super().get_queryset(), self.request.user, "view")

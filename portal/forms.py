@@ -1,6 +1,7 @@
 """Form bases: relation choices limited to the user's scope, Bootstrap classes, autocomplete."""
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -43,9 +44,9 @@ class ScopedModelForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField):
-                field.queryset = scoping.restrict(field.queryset, user, "view")
+                field.queryset = scoping.choices(field.queryset, user, self._current_pk(name))
                 if field.queryset.count() > AUTOCOMPLETE_THRESHOLD:
                     field.widget = AutocompleteSelect(field.queryset.model)
                     field.widget.choices = field.choices
@@ -59,6 +60,18 @@ class ScopedModelForm(forms.ModelForm):
             if isinstance(widget, forms.DateInput):
                 widget.input_type = "date"
                 widget.format = "%Y-%m-%d"
+
+    def _current_pk(self, name):
+        """The pk a foreign key of the instance being edited holds now (kept as a choice)."""
+        if self.instance.pk is None:
+            return None
+        try:
+            field = self.instance._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        if not (field.many_to_one or field.one_to_one):
+            return None
+        return getattr(self.instance, field.attname)
 
 
 class ImportForm(forms.Form):
@@ -74,9 +87,12 @@ class ImportForm(forms.Form):
     )
 
     MAX_BYTES = 20 * 1024 * 1024
+    EXTENSIONS = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError(_("文件不能超过 20 MB。"))
+        if not upload.name.lower().endswith(self.EXTENSIONS):
+            raise forms.ValidationError(_("不支持的文件类型：请上传 CSV 或 XLSX 文件。"))
         return upload

@@ -10,39 +10,88 @@ LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
 CHANNELS = {"ui": "网页", "api": "接口", "admin": "后台", "import": "导入", "command": "命令"}
 
 
-def _field_label(model, name):
+def _field(model, name):
+    if model is None:
+        return None
     try:
-        return str(model._meta.get_field(name).verbose_name)
-    except Exception:  # a field since removed: show its name
-        return name
+        return model._meta.get_field(name)
+    except Exception:  # a field since removed: show its raw name and value
+        return None
+
+
+SKIPPED = {"id", "created_at", "updated_at", "path", "depth", "password"}
+
+
+def _raw_changes(event, model):
+    """(field, old, new) triples of an event: all set fields of an insert, the diff of an
+    update, nothing for a delete."""
+    if event.pgh_label == "insert":
+        data = event.pgh_data or {}
+        return [
+            (name, None, value)
+            for name, value in data.items()
+            if not name.startswith("pgh_") and name not in SKIPPED and value not in (None, "")
+        ]
+    return [
+        (name, old, new)
+        for name, (old, new) in (event.pgh_diff or {}).items()
+        if name not in SKIPPED
+    ]
+
+
+def _related_names(pending):
+    """Names of the rows foreign keys point to: one query per related model."""
+    names = {}
+    for related, pks in pending.items():
+        found = related._default_manager.filter(pk__in=pks)
+        names[related] = {obj.pk: str(obj) for obj in found}
+    return names
+
+
+def _display(field, value, names):
+    from django.utils import formats
+    from django.utils.dateparse import parse_datetime
+    from django.utils.timezone import localtime
+
+    if value is None or value == "":
+        return None
+    if field is None:
+        return value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.many_to_one or field.one_to_one:
+        name = names.get(field.related_model, {}).get(value)
+        return name or f"#{value}（已删除）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if field.get_internal_type() == "DateTimeField" and isinstance(value, str):
+        parsed = parse_datetime(value)
+        return formats.date_format(localtime(parsed), "Y-m-d H:i:s") if parsed else value
+    return value
 
 
 def _describe(events, model=None):
-    """Attach actor names, channel and readable diffs to events, with one user query."""
+    """Attach actor names, channel and readable changes (choice labels, related rows' names)
+    to events: one query for the actors, one per related model for the names."""
     events = list(events)
     user_ids = {(e.pgh_context or {}).get("user") for e in events} - {None}
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids)}
-    described = []
+    prepared, pending = [], {}
     for event in events:
-        context = event.pgh_context or {}
         event_model = model or _tracked_model(event.pgh_obj_model)
-        diff = event.pgh_diff or {}
-        if event.pgh_label == "insert" or not diff:
-            data = event.pgh_data or {}
-            changes = (
-                [
-                    (_field_label(event_model, k), None, v)
-                    for k, v in data.items()
-                    if not k.startswith("pgh_")
-                    and k not in ("id", "created_at", "path", "depth")
-                    and v not in (None, "")
-                ]
-                if event.pgh_label == "insert"
-                else []
-            )
-        else:
-            changes = [(_field_label(event_model, k), old, new) for k, (old, new) in diff.items()]
+        changes = []
+        for name, old, new in _raw_changes(event, event_model):
+            field = _field(event_model, name)
+            if field is not None and (field.many_to_one or field.one_to_one):
+                pending.setdefault(field.related_model, set()).update({old, new} - {None})
+            changes.append((field, name, old, new))
+        prepared.append((event, event_model, changes))
+    names = _related_names(pending)
+    described = []
+    for event, event_model, changes in prepared:
+        context = event.pgh_context or {}
         user = users.get(context.get("user"))
+        data = event.pgh_data or {}
         described.append(
             {
                 "when": event.pgh_created_at,
@@ -53,14 +102,19 @@ def _describe(events, model=None):
                 "channel": CHANNELS.get(context.get("channel"), context.get("channel") or ""),
                 "request_id": context.get("request_id") or "",
                 "ip": context.get("ip") or "",
-                "changes": changes,
+                "changes": [
+                    (
+                        str(field.verbose_name) if field is not None else name,
+                        _display(field, old, names),
+                        _display(field, new, names),
+                    )
+                    for field, name, old, new in changes
+                ],
                 "object_model": event_model._meta.verbose_name
                 if event_model
                 else event.pgh_obj_model,
                 "object_id": event.pgh_obj_id,
-                "object_repr": (event.pgh_data or {}).get("name")
-                or (event.pgh_data or {}).get("username")
-                or event.pgh_obj_id,
+                "object_repr": data.get("name") or data.get("username") or event.pgh_obj_id,
             }
         )
     return described

@@ -130,6 +130,43 @@ class TreeNode(models.Model):
             )
         )
 
+    @classmethod
+    def rebuild_paths(cls, pks) -> int:
+        """Recompute the path and depth of the nodes ``pks`` and everything under them from
+        the ``parent`` links (the truth), in one statement. For bulk writes that move several
+        nodes at once, where rewriting one moved subtree after another by old path prefix
+        would depend on the order of the moves."""
+        from django.db import connection
+
+        meta, quote = cls._meta, connection.ops.quote_name
+        table, pk = quote(meta.db_table), quote(meta.pk.column)
+        parent, code = quote(meta.get_field("parent").column), quote(meta.get_field("code").column)
+        sql = f"""
+            WITH RECURSIVE up (anchor, parent_id, path) AS (
+                SELECT n.{pk}, n.{parent}, n.{code} || '/' FROM {table} n
+                WHERE n.{pk} = ANY(%(pks)s)
+              UNION ALL
+                SELECT up.anchor, p.{parent}, p.{code} || '/' || up.path
+                FROM up JOIN {table} p ON p.{pk} = up.parent_id
+                WHERE length(up.path) <= %(limit)s
+            ), down (id, path) AS (
+                SELECT anchor, '/' || path FROM up WHERE parent_id IS NULL
+              UNION ALL
+                SELECT c.{pk}, down.path || c.{code} || '/'
+                FROM down JOIN {table} c ON c.{parent} = down.id
+                WHERE length(down.path) <= %(limit)s
+            )
+            UPDATE {table} SET path = d.path,
+                depth = length(d.path) - length(replace(d.path, '/', '')) - 2
+            FROM (SELECT DISTINCT id, path FROM down) d
+            WHERE {table}.{pk} = d.id AND {table}.path IS DISTINCT FROM d.path
+        """  # noqa: S608 - only quoted names of this model are interpolated
+        # The length limit stops the recursion should the links ever form a cycle.
+        limit = meta.get_field("path").max_length
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"pks": list(pks), "limit": limit})
+            return cursor.rowcount
+
     def descendants(self, include_self=True):
         qs = type(self).objects.filter(path__startswith=self.path)
         return qs if include_self else qs.exclude(pk=self.pk)

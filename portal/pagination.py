@@ -1,7 +1,15 @@
 """API pagination: limit/offset with a maximum, and keyset (cursor) mode for sync."""
 
+import base64
+import binascii
+
 from django.conf import settings
-from rest_framework import pagination
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 
 class OffsetPagination(pagination.LimitOffsetPagination):
@@ -12,16 +20,78 @@ class OffsetPagination(pagination.LimitOffsetPagination):
         return settings.API_MAX_PAGE_SIZE
 
 
-class SyncCursorPagination(pagination.CursorPagination):
-    """Keyset pagination for nightly sync: stable under concurrent writes, no COUNT."""
+class KeysetPagination(pagination.BasePagination):
+    """Keyset pagination for nightly sync, ordered by ``(updated_at, id)``.
 
-    ordering = ("updated_at", "id")
+    The cursor carries the last row's ``(updated_at, id)``; the next page is the rows after
+    it (an index range scan, no OFFSET, no COUNT), so a sync is stable under concurrent
+    writes and never stalls on rows that share a timestamp (a bulk import gives thousands
+    the same ``updated_at``; DRF's CursorPagination pages ties by offset and stops at 1000).
+    A row changed during a sync moves to the end and is picked up again.
+    """
+
     page_size = 100
-    page_size_query_param = "limit"
+    cursor_query_param = "cursor"
+    invalid_cursor_message = _("无效的游标。")
 
     @property
     def max_page_size(self):
         return settings.API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        try:
+            size = int(request.query_params.get("limit", self.page_size))
+        except ValueError:
+            size = self.page_size
+        return max(1, min(size, self.max_page_size))
+
+    def decode(self, raw):
+        try:
+            stamp, pk = base64.urlsafe_b64decode(raw.encode()).decode().split("|")
+            when = parse_datetime(stamp)
+            if when is None:
+                raise ValueError
+            return when, int(pk)
+        except (ValueError, UnicodeDecodeError, binascii.Error):
+            raise exceptions.NotFound(self.invalid_cursor_message) from None
+
+    @staticmethod
+    def encode(obj):
+        raw = f"{obj.updated_at.isoformat()}|{obj.pk}"
+        return base64.urlsafe_b64encode(raw.encode()).decode()
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request)
+        raw = request.query_params.get(self.cursor_query_param)
+        queryset = queryset.order_by("updated_at", "pk")
+        if raw:
+            when, pk = self.decode(raw)
+            queryset = queryset.filter(Q(updated_at__gt=when) | Q(updated_at=when, pk__gt=pk))
+        page = list(queryset[: size + 1])
+        self.has_next = len(page) > size
+        self.page = page[:size]
+        return self.page
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, self.encode(self.page[-1]))
+
+    def get_paginated_response(self, data):
+        return Response({"next": self.get_next_link(), "previous": None, "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
 
 
 class Pagination(OffsetPagination):
@@ -35,8 +105,8 @@ class Pagination(OffsetPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         if self._use_cursor(request):
-            self._cursor = SyncCursorPagination()
-            return self._cursor.paginate_queryset(queryset.order_by(), request, view)
+            self._cursor = KeysetPagination()
+            return self._cursor.paginate_queryset(queryset, request, view)
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):

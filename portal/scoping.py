@@ -48,6 +48,18 @@ def restrict(queryset, user, action="view"):
     return queryset.filter(**{f"{model.scope_path}__startswith": prefix})
 
 
+def choices(queryset, user, current=None):
+    """The rows ``user`` may pick for a relation: the rows in scope, plus ``current``, the pk
+    the relation already holds. Keeping a link unchanged is not a move, so a row whose
+    parent sits above the user's scope (a street's working committee under the district
+    committee, the street under the district) can be saved as it is: it neither loses that
+    parent nor is refused. Any other row out of scope stays "not a valid choice"."""
+    allowed = restrict(queryset, user, "view")
+    if current is not None:
+        allowed = allowed | queryset.filter(pk=current)
+    return allowed
+
+
 def in_scope(obj, user, action="view"):
     return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
 

@@ -1,7 +1,7 @@
 """Shared fixtures: a small two-street district, users of every role, API clients.
 
 Tests run on real PostgreSQL (DATABASE_URL, or the embedded server when it is unset).
-Celery runs eagerly here unless a test starts a real worker (see ``celery_worker``).
+Celery runs eagerly here unless a test starts a real worker (tests/portal/test_imports.py).
 """
 
 from datetime import date
@@ -26,7 +26,9 @@ PASSWORD = "Correct-Horse-9"
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery(settings):
+def _test_settings(settings):
+    # Tests hash passwords with a fast hasher; production keeps Django's PBKDF2 default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from portal.celery import app
 
     app.conf.task_always_eager = True
@@ -40,8 +42,12 @@ def district(db):
     small organisation tree: 区委 > 街道党工委 > 居民区党总支 > 党支部 > 党小组 per street."""
     sync_roles()
     d = Region.objects.create(code="310104", name="徐汇区", level=Region.Level.DISTRICT)
-    a = Region.objects.create(code="310104003", name="天平路街道", level=Region.Level.STREET, parent=d)
-    b = Region.objects.create(code="310104004", name="湖南路街道", level=Region.Level.STREET, parent=d)
+    a = Region.objects.create(
+        code="310104003", name="天平路街道", level=Region.Level.STREET, parent=d
+    )
+    b = Region.objects.create(
+        code="310104004", name="湖南路街道", level=Region.Level.STREET, parent=d
+    )
     a1 = Region.objects.create(
         code="310104003001", name="上海新村居委会", level=Region.Level.COMMUNITY, parent=a
     )
@@ -96,12 +102,21 @@ def district(db):
             holder_name=f"{key.upper()}书记",
             started_on=date(2024, 1, 1),
         )
-        orgs.update({f"{key}_top": top, f"{key}_general": general, f"{key}_branch": branch, f"{key}_group": group})
+        orgs.update(
+            {
+                f"{key}_top": top,
+                f"{key}_general": general,
+                f"{key}_branch": branch,
+                f"{key}_group": group,
+            }
+        )
     return {"district": d, "a": a, "b": b, "a1": a1, "b1": b1, **orgs}
 
 
 def make_user(username, role, region, **extra):
-    user = User.objects.create_user(username=username, password=PASSWORD, scope_region=region, **extra)
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, scope_region=region, **extra
+    )
     user.groups.add(Group.objects.get(name=role))
     return user
 

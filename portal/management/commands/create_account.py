@@ -41,8 +41,11 @@ class Command(AuditedCommand):
             password = None
         else:
             password = generated = secrets.token_urlsafe(12)
-        user, created = User.objects.get_or_create(username=username)
-        user.scope_region = region
+        user = User.objects.filter(username=username).first()
+        created = user is None
+        if created:
+            user = User(username=username)
+        user.scope_region = region  # set before the first save: the insert event is scoped
         user.first_name = name or user.first_name
         user.is_staff = staff or user.is_staff
         if password:

@@ -1,0 +1,131 @@
+"""Provisioning by script, and the demo district."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from organizations.models import LeadershipPosition, Organization
+from portal.accounts.models import ApiToken, User, hash_token
+from portal.models import Region
+
+
+def run(*args, **kwargs):
+    out, err = io.StringIO(), io.StringIO()
+    call_command(*args, stdout=out, stderr=err, **kwargs)
+    return out.getvalue(), err.getvalue()
+
+
+def test_create_account_generates_and_prints_a_password(district):
+    out, _err = run("create_account", "wang", "--role", "street_operator", "--scope", "310104003")
+    user = User.objects.get(username="wang")
+    assert user.scope_region == district["a"]
+    assert [g.name for g in user.groups.all()] == ["street_operator"]
+    password = out.strip().rsplit(" ", 1)[-1]
+    assert out.startswith("password for wang: ")
+    assert user.check_password(password)
+
+
+def test_create_account_reads_the_password_from_the_environment(district, monkeypatch):
+    monkeypatch.setenv("WANG_PASSWORD", "Sufficiently-Long-9")
+    out, _err = run(
+        "create_account",
+        "wang",
+        "--role",
+        "auditor",
+        "--scope",
+        "310104",
+        "--password-env",
+        "WANG_PASSWORD",
+    )
+    assert out == ""
+    assert User.objects.get(username="wang").check_password("Sufficiently-Long-9")
+
+
+def test_create_account_refuses_unknown_region_and_empty_password(district, monkeypatch):
+    with pytest.raises(CommandError, match="no region"):
+        run("create_account", "x", "--role", "auditor", "--scope", "999999")
+    monkeypatch.delenv("NOPE", raising=False)
+    with pytest.raises(CommandError, match="NOPE"):
+        run(
+            "create_account",
+            "x",
+            "--role",
+            "auditor",
+            "--scope",
+            "310104",
+            "--password-env",
+            "NOPE",
+        )
+    assert not User.objects.filter(username="x").exists()
+
+
+def test_integration_account_has_no_password_and_a_token_prints_alone(district):
+    out, _err = run("create_account", "sync", "--role", "integration", "--scope", "310104003")
+    assert out == ""
+    user = User.objects.get(username="sync")
+    assert not user.has_usable_password()
+    out, err = run("issue_token", "sync", "--days", "30")
+    key = out.strip()
+    assert out == key + "\n"  # nothing else on stdout
+    token = ApiToken.objects.get(user=user)
+    assert token.key_hash == hash_token(key) and key not in token.key_hash
+    assert token.is_active
+    assert 29 <= (token.expires_at - token.created_at).days <= 30
+
+
+def test_issued_token_authenticates_with_the_users_scope(district, client):
+    run("create_account", "sync", "--role", "integration", "--scope", "310104003")
+    key = run("issue_token", "sync")[0].strip()
+    response = client.get("/api/v1/organizations/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200
+    codes = {row["code"] for row in response.json()["results"]}
+    assert codes == {"S003", "S003C001", "S003C001B01", "S003C001B01G1"}
+
+
+def test_issue_token_for_unknown_user_fails(db):
+    with pytest.raises(CommandError):
+        run("issue_token", "nobody")
+
+
+@pytest.mark.slow
+def test_seed_demo_builds_the_demo_district_and_is_idempotent(db):
+    out, err = run("seed_demo")
+    assert Region.objects.count() == 328
+    assert Region.objects.filter(level="street").count() == 12
+    assert Region.objects.filter(level="community").count() == 313
+    assert Region.objects.get(code="310104003").name == "天平路街道"
+    assert Region.objects.get(code="310104004").name == "湖南路街道"
+    orgs = Organization.objects.count()
+    assert 2800 <= orgs <= 3600
+    kinds = set(Organization.objects.values_list("kind", flat=True))
+    assert kinds >= {"committee", "working_committee", "general_branch", "branch", "group"}
+    # every community has its 居民区党总支, every group sits under a branch
+    assert Organization.objects.filter(kind="general_branch", sector="community").count() == 313
+    assert (
+        not Organization.objects.filter(kind="group")
+        .exclude(parent__kind__in=["branch", "joint_branch", "temporary_branch"])
+        .exists()
+    )
+    assert LeadershipPosition.objects.count() > orgs
+    assert set(User.objects.values_list("username", flat=True)) == {
+        "demo_district",
+        "demo_street",
+        "demo_community",
+        "demo_auditor",
+        "demo_sync",
+    }
+    assert "demo_sync" in out and "API token" in out
+    out, err = run("seed_demo")
+    assert Organization.objects.count() == orgs
+    assert "0 created, 0 updated" in err
+    assert out == ""  # no new accounts, nothing printed
+
+
+def test_bootstrap_creates_the_admin_once(db, settings):
+    out, _err = run("bootstrap", "--no-demo")
+    assert "username: admin" in out
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser
+    out, _err = run("bootstrap", "--no-demo")
+    assert "admin" not in out
