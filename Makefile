@@ -26,7 +26,7 @@ run: install
 ## The whole suite: migrations in step with the models, then every test.
 test: install
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

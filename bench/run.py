@@ -258,7 +258,7 @@ def main():
         f"- Re-import of the {demo.count():,}-row demo organisation file (validate every row, "
         f"nothing changes): {import_ms:,.0f} ms in {len(queries)} queries.",
         "",
-        "Subtree query plan (`path LIKE '<path>%'`, index with varchar_pattern_ops):",
+        "Subtree query plan (`path LIKE '<path>%'` on the C-collated path index):",
         "",
         "```",
         plan,

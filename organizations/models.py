@@ -77,6 +77,7 @@ class Organization(TreeNode, ScopedModel):
             *TreeNode.Meta.indexes,
             models.Index(fields=["region", "kind"], name="org_region_kind"),
             models.Index(fields=["term_end"], name="org_term_end"),
+            models.Index(fields=["name", "id"], name="org_name"),
         ]
 
     def __str__(self):
@@ -180,6 +181,7 @@ class LeadershipPosition(ScopedModel):
 
     scope_path = "organization__region__path"
     natural_key_field = None
+    autocomplete_fields = ("holder_name", "organization__name")
 
     class Meta:
         verbose_name = _("领导职务")

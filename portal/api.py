@@ -6,6 +6,8 @@ objects on read and accept an id or a natural key on write, errors are
 ``{"field": ["message"]}`` in Chinese keyed by the field's API name.
 """
 
+import functools
+
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -58,6 +60,30 @@ def exception_handler(exc, context):
 # --- serializers ----------------------------------------------------------------------
 
 
+_PK_SENTINEL = 987654321
+
+
+def detail_url(model, pk, request):
+    """The API URL of a row. ``reverse`` is slow when called for every relation of every row
+    of a 1000-row page, so each request reverses once per model and fills in the pk."""
+    cache = getattr(request, "_api_url_templates", None) if request is not None else None
+    if cache is None:
+        cache = {}
+        if request is not None:
+            request._api_url_templates = cache
+    template = cache.get(model)
+    if template is None:
+        url = reverse(api_view_name(model), args=[_PK_SENTINEL], request=request)
+        template = cache[model] = url.replace(str(_PK_SENTINEL), "{pk}")
+    return template.format(pk=pk)
+
+
+class IdentityField(serializers.HyperlinkedIdentityField):
+    def get_url(self, obj, view_name, request, format):
+        return detail_url(type(obj), obj.pk, request)
+
+
+@functools.cache
 def brief_fields_for(model):
     names = {f.name for f in model._meta.fields}
     return [f for f in ("code", "name", "username", "level", "kind") if f in names][:2]
@@ -120,10 +146,7 @@ class BriefRelatedField(serializers.RelatedField):
 
     def to_representation(self, value):
         request = self.context.get("request")
-        data = {
-            "id": value.pk,
-            "url": reverse(api_view_name(type(value)), args=[value.pk], request=request),
-        }
+        data = {"id": value.pk, "url": detail_url(type(value), value.pk, request)}
         for name in brief_fields_for(type(value)):
             data[name] = getattr(value, name)
         return data
@@ -138,7 +161,7 @@ class ScopedModelSerializer(serializers.ModelSerializer):
     serializer_related_field = BriefRelatedField
 
     def build_url_field(self, field_name, model_class):
-        return serializers.HyperlinkedIdentityField, {"view_name": api_view_name(model_class)}
+        return IdentityField, {"view_name": api_view_name(model_class)}
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

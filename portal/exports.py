@@ -18,7 +18,14 @@ def safe_cell(text: str) -> str:
 
 
 def rows(queryset, columns):
+    """The header, then one list of safe cell texts per row. Columns that end in a field
+    are read with ``values_list`` (no model instances); others fall back to objects."""
     yield [str(column.label) for column in columns]
+    if all(column.lookup for column in columns):
+        values = queryset.values_list(*[column.lookup for column in columns])
+        for record in values.iterator(chunk_size=CHUNK):
+            yield [safe_cell(c.text_of_value(v)) for c, v in zip(columns, record, strict=True)]
+        return
     for obj in queryset.iterator(chunk_size=CHUNK):
         yield [safe_cell(column.text(obj)) for column in columns]
 

@@ -42,6 +42,8 @@ class ScopedModel(TimestampedModel):
 
     scope_path = "region__path"
     natural_key_field = "code"
+    #: What autocomplete matches a typed term against (codes by prefix).
+    autocomplete_fields = ("name", "code")
 
     class Meta:
         abstract = True
@@ -60,9 +62,9 @@ class TreeNode(models.Model):
     """A tree kept as a ``parent`` foreign key (the truth) plus a materialized ``path``.
 
     The path is the chain of codes from the root, ``/310104/310104003/``, so "X and
-    everything under it" is ``path LIKE 'X.path%'`` on an index with varchar_pattern_ops
-    (core PostgreSQL, no ltree). Moving or re-coding a node rewrites its subtree's paths in
-    one UPDATE statement.
+    everything under it" is ``path LIKE 'X.path%'``, an index range scan on the C-collated
+    column (core PostgreSQL, no ltree), and sorting by path lists the tree depth-first.
+    Moving or re-coding a node rewrites its subtree's paths in one UPDATE statement.
     """
 
     parent = models.ForeignKey(
@@ -73,18 +75,14 @@ class TreeNode(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    path = models.CharField(_("路径"), max_length=600, editable=False)
+    # COLLATE "C": byte order, so one plain b-tree index serves both the prefix match
+    # (``LIKE 'x%'``) and ``ORDER BY path`` (tree order) on core PostgreSQL.
+    path = models.CharField(_("路径"), max_length=600, editable=False, db_collation="C")
     depth = models.PositiveSmallIntegerField(_("层级深度"), default=0, editable=False)
 
     class Meta:
         abstract = True
-        indexes = [
-            models.Index(
-                fields=["path"],
-                name="%(class)s_path",
-                opclasses=["varchar_pattern_ops"],
-            )
-        ]
+        indexes = [models.Index(fields=["path"], name="%(class)s_path")]
 
     @classmethod
     def from_db(cls, db, field_names, values):

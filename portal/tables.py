@@ -1,12 +1,20 @@
 """Columns of list pages and exports: one declaration serves both."""
 
+from datetime import datetime
+
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models.constants import LOOKUP_SEP
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class Column:
     """One column: ``accessor`` is a dotted attribute path (``region.name``); choices show
-    their label. ``order_by`` is the ORM field to sort on (None: not sortable)."""
+    their label. ``order_by`` is the ORM field to sort on (None: not sortable).
+
+    When the accessor ends in a concrete field, exports read the column with
+    ``values_list`` (no model instances), which is several times faster on large tables.
+    """
 
     def __init__(self, accessor, label=None, order_by="", link=False, export=True):
         self.accessor = accessor
@@ -16,10 +24,27 @@ class Column:
         self.export = export
 
     def bind(self, model):
+        field = self._final_field(model)
         if self.label is None:
-            field = model._meta.get_field(self.accessor.split(".")[0])
-            self.label = field.verbose_name
+            self.label = model._meta.get_field(self.accessor.split(".")[0]).verbose_name
+        self.lookup = self.accessor.replace(".", LOOKUP_SEP) if field is not None else None
+        self.choices = dict(field.flatchoices) if field is not None and field.choices else None
         return self
+
+    def _final_field(self, model):
+        """The concrete field the accessor ends in, or None (a property or method)."""
+        field = None
+        for part in self.accessor.split("."):
+            if model is None:
+                return None
+            try:
+                field = model._meta.get_field(part)
+            except FieldDoesNotExist:
+                return None
+            model = field.related_model
+        if field is None or field.is_relation or not field.concrete:
+            return None
+        return field
 
     def value(self, obj):
         for part in self.accessor.split("."):
@@ -32,14 +57,25 @@ class Column:
         return obj
 
     def text(self, obj):
-        value = self.value(obj)
-        if value is None:
-            return ""
-        if value is True:
-            return str(_("是"))
-        if value is False:
-            return str(_("否"))
-        return str(value)
+        return format_value(self.value(obj))
+
+    def text_of_value(self, value):
+        """The text of a value read by ``lookup`` (values mode)."""
+        if self.choices is not None and value is not None:
+            value = self.choices.get(value, value)
+        return format_value(value)
+
+
+def format_value(value):
+    if value is None:
+        return ""
+    if value is True:
+        return str(_("是"))
+    if value is False:
+        return str(_("否"))
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
 
 
 def bind_columns(columns, model):

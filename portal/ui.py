@@ -2,13 +2,13 @@
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from portal import history, scoping
 from portal.navigation import COMING_SECTIONS
+from portal.views import CappedPaginator
 
 
 class LoginView(auth_views.LoginView):
@@ -78,7 +78,7 @@ class AuditLogView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             "date_to": params.get("to") or None,
         }
         rows = history.audit_log(self.request.user, **filters)
-        page = Paginator(rows, self.per_page).get_page(params.get("page"))
+        page = CappedPaginator(rows, self.per_page).get_page(params.get("page"))
         query = params.copy()
         query.pop("page", None)
         context.update(

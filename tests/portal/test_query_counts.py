@@ -87,3 +87,14 @@ def test_org_tree_children_constant(client_for, users, many, district):
     assert response.status_code == 200
     assert response.content.decode().count("tree-node") == 151
     assert len(queries) <= 8
+
+
+def test_autocomplete_searches_positions_by_holder_and_organisation(client_for, users, many):
+    client = client_for(users["operator_a"])
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/autocomplete/organizations.leadershipposition/?q=A书记").json()
+    assert [row["text"] for row in body["results"]] == ["上海新村居民区第一党支部 书记 A书记"]
+    body = client.get("/autocomplete/organizations.leadershipposition/?q=批量第7").json()
+    assert len(body["results"]) == 11  # 批量第7, 第70..79
+    assert len(queries) <= 8
+    assert client.get("/autocomplete/accounts.apitoken/?q=x").status_code == 404
