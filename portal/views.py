@@ -75,6 +75,15 @@ class ScopedViewMixin(LoginRequiredMixin):
             "list_url": model_url(model, "list"),
         }
 
+    def object_context(self, obj, tab):
+        """What an object's tabbed pages (detail, history) share."""
+        return {
+            **self.model_context(),
+            "object": obj,
+            "tab": tab,
+            "history_url": model_url(self.model, "history", obj.pk),
+        }
+
 
 def _spec_label(model):
     return f"{model._meta.app_label}.{model._meta.model_name}"
@@ -211,11 +220,8 @@ class ObjectDetailView(ScopedViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         obj = self.object = self.get_object()
         context.update(
-            self.model_context(),
-            object=obj,
-            tab="detail",
+            self.object_context(obj, "detail"),
             fields=self.detail_fields(obj),
-            history_url=model_url(self.model, "history", obj.pk),
             **self.get_extra_context(obj),
         )
         return context
@@ -229,13 +235,7 @@ class ObjectHistoryView(ScopedViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         obj = self.get_object()
-        context.update(
-            self.model_context(),
-            object=obj,
-            tab="history",
-            events=history.events_for(obj),
-            history_url=model_url(self.model, "history", obj.pk),
-        )
+        context.update(self.object_context(obj, "history"), events=history.events_for(obj))
         return context
 
 

@@ -113,6 +113,23 @@ def district(db):
     return {"district": d, "a": a, "b": b, "a1": a1, "b1": b1, **orgs}
 
 
+def add_branches(parent, count, code_prefix, name_prefix):
+    """``count`` 党支部 under ``parent`` in one bulk insert (paths computed here)."""
+    return Organization.objects.bulk_create(
+        Organization(
+            code=f"{code_prefix}{i:04d}",
+            name=f"{name_prefix}第{i}党支部",
+            kind=Organization.Kind.BRANCH,
+            sector=Organization.Sector.COMMUNITY,
+            parent=parent,
+            region=parent.region,
+            path=f"{parent.path}{code_prefix}{i:04d}/",
+            depth=parent.depth + 1,
+        )
+        for i in range(count)
+    )
+
+
 def make_user(username, role, region, **extra):
     user = User.objects.create_user(
         username=username, password=PASSWORD, scope_region=region, **extra

@@ -5,7 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from organizations.models import LeadershipPosition, Organization
+from organizations.models import LeadershipPosition
+from tests.conftest import add_branches
 
 #: Pinned query counts per page, for a signed-in user (UI) and a token (API).
 PINNED = {
@@ -21,21 +22,7 @@ PINNED = {
 @pytest.fixture
 def many(district):
     """150 branches with a secretary each, under the A street's 党总支."""
-    general = district["a_general"]
-    orgs = [
-        Organization(
-            code=f"BULK{i:03d}",
-            name=f"批量第{i}党支部",
-            kind=Organization.Kind.BRANCH,
-            sector=Organization.Sector.COMMUNITY,
-            parent=general,
-            region=district["a1"],
-            path=f"{general.path}BULK{i:03d}/",
-            depth=general.depth + 1,
-        )
-        for i in range(150)
-    ]
-    Organization.objects.bulk_create(orgs)
+    orgs = add_branches(district["a_general"], 150, "BULK", "批量")
     LeadershipPosition.objects.bulk_create(
         LeadershipPosition(
             organization=o, title="secretary", holder_name="李四", started_on="2024-01-01"

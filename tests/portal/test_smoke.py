@@ -35,3 +35,17 @@ def test_pages_render_for_district_admin(client_for, users, district):
     ]:
         response = client.get(url)
         assert response.status_code == 200, url
+
+
+def test_large_relations_use_the_scoped_autocomplete_widget(client_for, users, district):
+    from tests.conftest import add_branches
+
+    add_branches(district["a_general"], 250, "AC", "自动补全")
+    page = client_for(users["operator_a"]).get("/organizations/add/").content.decode()
+    assert 'class="autocomplete position-relative"' in page
+    assert 'data-url="/autocomplete/organizations.organization/"' in page
+    # only the current choice is rendered, not 250 options
+    assert page.count("<option") < 50
+    edit = client_for(users["operator_a"]).get(f"/organizations/{district['a_branch'].pk}/edit/")
+    assert edit.status_code == 200
+    assert "上海新村居民区党总支" in edit.content.decode()  # the current parent is shown

@@ -4,23 +4,11 @@ same ``updated_at``, and a nightly sync must still see each exactly once."""
 from datetime import UTC, datetime
 
 from organizations.models import Organization
+from tests.conftest import add_branches
 
 
 def test_sync_pages_through_thousands_of_ties_exactly_once(api_for, users, district):
-    general = district["a_general"]
-    Organization.objects.bulk_create(
-        Organization(
-            code=f"TIE{i:04d}",
-            name=f"同时导入第{i}党支部",
-            kind=Organization.Kind.BRANCH,
-            sector=Organization.Sector.COMMUNITY,
-            parent=general,
-            region=district["a1"],
-            path=f"{general.path}TIE{i:04d}/",
-            depth=general.depth + 1,
-        )
-        for i in range(1500)
-    )
+    add_branches(district["a_general"], 1500, "TIE", "同时导入")
     moment = datetime(2026, 1, 1, tzinfo=UTC)
     Organization.objects.filter(code__startswith="TIE").update(updated_at=moment)
     api = api_for(users["operator_a"])

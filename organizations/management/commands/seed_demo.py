@@ -317,7 +317,7 @@ class Command(AuditedCommand):
                     self.org(
                         rows,
                         f"{code}G{g}",
-                        f"{name.removesuffix('党支部')}第{g}党小组",
+                        f"{name}第{_cn(g)}党小组",
                         "党小组",
                         sector,
                         code,
