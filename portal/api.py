@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Model, ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -163,8 +164,16 @@ class ScopedModelSerializer(serializers.ModelSerializer):
     def build_url_field(self, field_name, model_class):
         return IdentityField, {"view_name": api_view_name(model_class)}
 
+    #: Input fields that are not model fields (a plain ID number the model keeps encrypted);
+    #: ``apply_extra`` puts them on the instance before it is validated.
+    extra_input_fields = ()
+
+    def apply_extra(self, candidate, extra):
+        """Hook: hand non-model input to the instance being validated."""
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        extra = {name: attrs.pop(name) for name in self.extra_input_fields if name in attrs}
         model = self.Meta.model
         plain = {k: v for k, v in attrs.items() if not model._meta.get_field(k).many_to_many}
         if self.instance is not None:
@@ -173,12 +182,22 @@ class ScopedModelSerializer(serializers.ModelSerializer):
                 setattr(candidate, name, value)
         else:
             candidate = model(**plain)
+        self.apply_extra(candidate, extra)
         exclude = [f.name for f in model._meta.fields if not f.editable]
         try:
             candidate.full_clean(exclude=exclude)
         except DjangoValidationError as exc:
             raise django_errors_to_drf(exc) from None
+        self._candidate = candidate
         return attrs
+
+    def create(self, validated_data):
+        # Save the instance that was validated: it carries what ``apply_extra`` gave it.
+        candidate = getattr(self, "_candidate", None)
+        if candidate is None or candidate.pk is not None:
+            return super().create(validated_data)
+        candidate.save()
+        return candidate
 
 
 # --- permissions and viewsets ----------------------------------------------------------
@@ -217,21 +236,31 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         instance.delete()
 
+    def natural_key_input(self):
+        """The input field an upsert item names its row by."""
+        return self.get_queryset().model.natural_key_field
+
+    def natural_key_filter(self, item):
+        """The lookup that finds an upsert item's existing row, or None if it names none."""
+        key = self.natural_key_input()
+        value = item.get(key)
+        return {key: value} if value else None
+
     @action(detail=False, methods=["post"], url_path="upsert")
     def upsert(self, request):
         """Create or update by natural key; a list is written all or nothing."""
         model = self.get_queryset().model
-        key = model.natural_key_field
         many = isinstance(request.data, list)
         items = request.data if many else [request.data]
         user = request.user
         results, errors, codes = [], {}, []
         with transaction.atomic():
             for index, item in enumerate(items):
-                if not isinstance(item, dict) or not item.get(key):
-                    errors[index] = {key: [_("该字段是必填项。")]}
+                lookup = self.natural_key_filter(item) if isinstance(item, dict) else None
+                if not lookup:
+                    errors[index] = {self.natural_key_input(): [_("该字段是必填项。")]}
                     continue
-                instance = self.get_queryset().filter(**{key: item[key]}).first()
+                instance = self.get_queryset().filter(**lookup).first()
                 action_name = "change" if instance else "add"
                 if not scoping.can(user, model, action_name):
                     raise exceptions.PermissionDenied()
@@ -250,3 +279,25 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         if many:
             return Response(results, status=status.HTTP_200_OK)
         return Response(results[0], status=codes[0])
+
+
+class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
+    """OpenAPI for BriefRelatedField: a brief object on read; id, code or object on write."""
+
+    target_class = BriefRelatedField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            return {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "url": {"type": "string", "format": "uri"},
+                    "code": {"type": "string"},
+                    "name": {"type": "string"},
+                },
+            }
+        return {
+            "oneOf": [{"type": "integer"}, {"type": "string"}, {"type": "object"}],
+            "description": '编号（整数）、编码（字符串），或 {"id": …} / {"code": …}',
+        }

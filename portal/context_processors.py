@@ -10,10 +10,12 @@ def navigation(request):
 
     Region = apps.get_model("portal", "Region")
     Organization = apps.get_model("organizations", "Organization")
+    Member = apps.get_model("members", "Member")
     return {
         "nav": {
             "regions": scoping.can(user, Region, "view"),
             "organizations": scoping.can(user, Organization, "view"),
+            "members": scoping.can(user, Member, "view"),
             "audit": user.has_perm("accounts.view_auditlog"),
             "tokens": user.has_perm("accounts.manage_tokens"),
             "admin": user.is_staff,

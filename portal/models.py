@@ -3,6 +3,7 @@
 import re
 
 import pghistory
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
@@ -291,3 +292,47 @@ class ImportJob(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.INVALID, self.Status.DONE, self.Status.FAILED)
+
+
+class SensitiveAccess(models.Model):
+    """Who saw or exported unmasked sensitive fields (ID numbers, mobiles), when, of which
+    rows, through what. Written by every unmasked view, API answer and export."""
+
+    class Channel(models.TextChoices):
+        UI = "ui", _("网页")
+        API = "api", _("接口")
+        EXPORT = "export", _("导出")
+        ADMIN = "admin", _("后台")
+
+    user = models.ForeignKey(
+        "accounts.User", verbose_name=_("访问人"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    model = models.CharField(_("对象类型"), max_length=100)
+    object_ids = ArrayField(models.BigIntegerField(), verbose_name=_("对象编号"))
+    fields = ArrayField(models.CharField(max_length=50), verbose_name=_("字段"))
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
+    path = models.CharField(_("地址"), max_length=500, blank=True)
+
+    scope_path = "user__scope_region__path"
+
+    class Meta:
+        verbose_name = _("敏感信息访问记录")
+        verbose_name_plural = _("敏感信息访问记录")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.user} {self.at:%Y-%m-%d %H:%M} {self.model} ×{len(self.object_ids)}"
+
+    @classmethod
+    def record(cls, request, model, ids, fields, channel):
+        return cls.objects.create(
+            user=request.user,
+            model=model._meta.label_lower,
+            object_ids=list(ids),
+            fields=list(fields),
+            channel=channel,
+            request_id=getattr(request, "id", "") or "",
+            path=request.get_full_path()[:500],
+        )

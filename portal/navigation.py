@@ -3,14 +3,6 @@
 from django.utils.translation import gettext_lazy as _
 
 COMING_SECTIONS = {
-    "members": {
-        "title": _("党员信息"),
-        "database": _("党员党组织信息库"),
-        "text": _(
-            "党员花名册：身份证号和手机号加密存储、默认脱敏；发展党员流程、组织关系转接、党费收缴、"
-            "流动党员与失联党员管理、双报到。"
-        ),
-    },
     "enterprises": {
         "title": _("企业法人库"),
         "database": _("企业法人数据库"),

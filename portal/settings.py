@@ -28,20 +28,45 @@ VAR_DIR = Path(env("VAR_DIR"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one generated once and kept under var/."""
-    if env.str("SECRET_KEY", default=""):
-        return env.str("SECRET_KEY")
-    key_file = VAR_DIR / "secret_key"
+def _local_key(name, make):
+    """A key from the environment, else one generated once and kept under var/ (a fresh
+    machine runs with no set-up; production sets the variable)."""
+    if env.str(name, default=""):
+        return env.str(name)
+    key_file = VAR_DIR / name.lower()
     if not key_file.exists():
-        from django.core.management.utils import get_random_secret_key
-
-        key_file.write_text(get_random_secret_key())
+        key_file.write_text(make())
         key_file.chmod(0o600)
     return key_file.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+def _fernet_key():
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def _random_key():
+    import secrets
+
+    return secrets.token_urlsafe(48)
+
+
+def _django_key():
+    from django.core.management.utils import get_random_secret_key
+
+    return get_random_secret_key()
+
+
+SECRET_KEY = _local_key("SECRET_KEY", _django_key)
+
+# Comma-separated Fernet keys: the first encrypts, all decrypt (rotation: portal/crypto.py).
+FIELD_ENCRYPTION_KEYS = [
+    key.strip()
+    for key in _local_key("FIELD_ENCRYPTION_KEYS", _fernet_key).split(",")
+    if key.strip()
+]
+BLIND_INDEX_KEY = _local_key("BLIND_INDEX_KEY", _random_key)
 DEBUG = env("DEBUG")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
@@ -65,6 +90,7 @@ INSTALLED_APPS = [
     "portal",
     "portal.accounts",
     "organizations",
+    "members",
 ]
 
 MIDDLEWARE = [

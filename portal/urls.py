@@ -21,6 +21,7 @@ urlpatterns = [
     path("autocomplete/<str:label>/", views.AutocompleteView.as_view(), name="autocomplete"),
     path("regions/", include("portal.region_urls")),
     path("organizations/", include("organizations.urls")),
+    path("members/", include("members.urls")),
     path("api/v1/", include((api_urls(), "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

@@ -108,15 +108,25 @@ class ObjectListView(ScopedViewMixin, TemplateView):
             if self.filterset.is_bound and self.filterset.is_valid()
             else self.get_queryset()
         )
-        self.bound_columns = bind_columns(self.columns, self.model)
+        self.bound_columns = bind_columns(self.get_columns(), self.model)
         queryset = self.sort(queryset)
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
+            self.exporting(queryset)
             return exports.export_response(
                 queryset, self.bound_columns, self.model._meta.model_name, export
             )
         self.object_list = queryset
         return super().get(request, *args, **kwargs)
+
+    def get_columns(self):
+        return self.columns
+
+    def exporting(self, queryset):
+        """Hook: called before an export of ``queryset`` streams (access logs)."""
+
+    def showing(self, objects):
+        """Hook: called with the rows of the page about to be shown (access logs)."""
 
     def sort(self, queryset):
         allowed = {c.order_by for c in self.bound_columns if c.order_by}
@@ -159,6 +169,7 @@ class ObjectListView(ScopedViewMixin, TemplateView):
             }
             for column in self.bound_columns
         ]
+        self.showing(page.object_list)
         rows = [
             {
                 "url": obj.get_absolute_url(),

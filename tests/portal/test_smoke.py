@@ -29,7 +29,9 @@ def test_pages_render_for_district_admin(client_for, users, district):
         "/organizations/positions/",
         "/audit/",
         "/accounts/tokens/",
-        "/coming/members/",
+        "/coming/grids/",
+        "/members/",
+        "/members/add/",
         "/api/docs/",
         "/api/schema/",
     ]:

@@ -1,0 +1,96 @@
+from datetime import date
+
+import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Member, add_years
+from organizations.models import Organization
+from portal.filters import BaseFilterSet, SubtreeFilter
+from portal.models import Region
+from portal.search import name_condition
+
+
+class MemberFilterSet(BaseFilterSet):
+    """Filters of the member list, API and exports. ``q`` searches names through the
+    GIN-indexed grams (portal/search.py)."""
+
+    organization_within = SubtreeFilter(
+        tree_model=Organization, path_field="organization__path", label=_("组织（含下级，编号）")
+    )
+    organization_within_code = SubtreeFilter(
+        tree_model=Organization,
+        node_field="code",
+        path_field="organization__path",
+        label=_("组织（含下级，编码）"),
+    )
+    region_within = SubtreeFilter(
+        tree_model=Region,
+        node_field="code",
+        path_field="organization__region__path",
+        label=_("街道/社区（区划代码）"),
+    )
+    organization = django_filters.NumberFilter(
+        field_name="organization_id", label=_("所在党支部（编号）")
+    )
+    status = django_filters.MultipleChoiceFilter(choices=Member.Status.choices, label=_("党籍状态"))
+    category = django_filters.ChoiceFilter(choices=Member.Category.choices, label=_("党员类别"))
+    gender = django_filters.ChoiceFilter(choices=Member.Gender.choices, label=_("性别"))
+    education = django_filters.MultipleChoiceFilter(
+        choices=Member.Education.choices, label=_("学历")
+    )
+    age_min = django_filters.NumberFilter(method="filter_age_min", label=_("年龄不小于"))
+    age_max = django_filters.NumberFilter(method="filter_age_max", label=_("年龄不大于"))
+    joined_after = django_filters.DateFilter(
+        field_name="joined_on", lookup_expr="gte", label=_("入党日期起")
+    )
+    joined_before = django_filters.DateFilter(
+        field_name="joined_on", lookup_expr="lte", label=_("入党日期止")
+    )
+    flowing = django_filters.BooleanFilter(label=_("流动党员"))
+    lost_contact = django_filters.BooleanFilter(label=_("失联党员"))
+
+    ui_fields = [
+        "q",
+        "region_within",
+        "status",
+        "category",
+        "gender",
+        "age_min",
+        "age_max",
+        "flowing",
+        "lost_contact",
+    ]
+
+    class Meta:
+        model = Member
+        fields = [
+            "q",
+            "organization",
+            "organization_within",
+            "organization_within_code",
+            "region_within",
+            "status",
+            "category",
+            "gender",
+            "education",
+            "age_min",
+            "age_max",
+            "joined_after",
+            "joined_before",
+            "flowing",
+            "lost_contact",
+            "updated_after",
+        ]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(name_condition(value)) if value.strip() else queryset
+
+    def filter_age_min(self, queryset, name, value):
+        # at least N years old: born on or before today minus N years
+        return queryset.filter(birth_date__lte=add_years(timezone.localdate(), -int(value)))
+
+    def filter_age_max(self, queryset, name, value):
+        # at most N years old: born after today minus N+1 years
+        latest: date = add_years(timezone.localdate(), -int(value) - 1)
+        return queryset.filter(birth_date__gt=latest)

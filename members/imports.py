@@ -1,0 +1,1 @@
+"""The member import spec (filled in with the member registry's import at scale)."""
