@@ -12,7 +12,29 @@ class MemberAdminForm(forms.ModelForm):
 
     class Meta:
         model = Member
-        exclude = []  # every editable field; the sensitive ones come as the plain inputs above
+        fields = [
+            "name",
+            "id_number",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "mobile",
+            "education",
+            "occupation",
+            "employer_name",
+            "organization",
+            "category",
+            "joined_on",
+            "full_member_on",
+            "status",
+            "status_on",
+            "lost_contact",
+            "lost_contact_on",
+            "flowing",
+            "flowing_destination",
+            "residential_region",
+            "note",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -49,6 +71,7 @@ class MemberAdmin(ScopedAdmin):
         if not search_term.strip():
             return queryset, False
         return queryset.filter(name_condition(search_term)), False
+
     raw_id_fields = ["organization", "residential_region"]
     readonly_fields = ["id_number_masked", "mobile_masked", "created_at", "updated_at"]
     list_select_related = ["organization"]
