@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from portal.admin_base import ScopedAdmin
-from portal.models import ImportJob, Region
+from portal.models import ImportJob, Region, SensitiveAccess
 
 
 @admin.register(Region)
@@ -26,3 +26,22 @@ class ImportJobAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request).defer("content")
         return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+
+
+@admin.register(SensitiveAccess)
+class SensitiveAccessAdmin(ScopedAdmin):
+    """Append-only: the log of unmasked views and exports is read, never edited."""
+
+    list_display = ["at", "user", "channel", "model", "count", "path"]
+    list_filter = ["channel", "model"]
+    search_fields = ["user__username", "path"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -325,6 +325,13 @@ class SensitiveAccess(models.Model):
     def __str__(self):
         return f"{self.user} {self.at:%Y-%m-%d %H:%M} {self.model} ×{len(self.object_ids)}"
 
+    def get_absolute_url(self):
+        return ""
+
+    @property
+    def count(self):
+        return len(self.object_ids)
+
     @classmethod
     def record(cls, request, model, ids, fields, channel):
         return cls.objects.create(

@@ -5,6 +5,7 @@ README.md lists every variable. With no DATABASE_URL the portal runs on an embed
 PostgreSQL under var/, with no REDIS_URL Celery runs tasks eagerly and the cache is local.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -35,8 +36,17 @@ def _local_key(name, make):
         return env.str(name)
     key_file = VAR_DIR / name.lower()
     if not key_file.exists():
-        key_file.write_text(make())
-        key_file.chmod(0o600)
+        # Written whole under a temporary name, then linked into place: processes starting
+        # together (test workers) all end up reading the one key that won.
+        temp = key_file.with_name(f".{key_file.name}.{os.getpid()}")
+        temp.write_text(make())
+        temp.chmod(0o600)
+        try:
+            os.link(temp, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
     return key_file.read_text().strip()
 
 

@@ -19,7 +19,7 @@ urlpatterns = [
         "imports/<int:pk>/errors.csv", views.ImportJobErrorsView.as_view(), name="import_job_errors"
     ),
     path("autocomplete/<str:label>/", views.AutocompleteView.as_view(), name="autocomplete"),
-    path("regions/", include("portal.region_urls")),
+    path("", include("portal.core_urls")),
     path("organizations/", include("organizations.urls")),
     path("members/", include("members.urls")),
     path("api/v1/", include((api_urls(), "api"), namespace="api")),

@@ -1,0 +1,42 @@
+"""The log of unmasked sensitive data, for auditors: who saw or exported which rows."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from portal import views
+from portal.filters import BaseFilterSet
+from portal.models import SensitiveAccess
+from portal.tables import Column
+
+
+class SensitiveAccessFilterSet(BaseFilterSet):
+    search_fields = ("user__username", "path")
+    channel = django_filters.ChoiceFilter(choices=SensitiveAccess.Channel.choices, label=_("渠道"))
+    date_from = django_filters.DateFilter(
+        field_name="at", lookup_expr="date__gte", label=_("起始日期")
+    )
+    date_to = django_filters.DateFilter(
+        field_name="at", lookup_expr="date__lte", label=_("截止日期")
+    )
+    updated_after = None
+
+    ui_fields = ["q", "channel", "date_from", "date_to"]
+
+    class Meta:
+        model = SensitiveAccess
+        fields = ["q", "channel", "date_from", "date_to"]
+
+
+class SensitiveAccessListView(views.ObjectListView):
+    queryset = SensitiveAccess.objects.select_related("user")
+    filterset_class = SensitiveAccessFilterSet
+    columns = [
+        Column("at"),
+        Column("user.username", label=_("访问人")),
+        Column("channel"),
+        Column("model"),
+        Column("count", label=_("条数"), order_by=None),
+        Column("fields", order_by=None),
+        Column("path", order_by=None),
+    ]
+    default_sort = ["-at"]
