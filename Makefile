@@ -38,6 +38,7 @@ format: install
 
 bench: install
 	$(PY) -m bench.run
+	$(PY) -m bench.members
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
