@@ -37,6 +37,20 @@ class AutocompleteSelect(forms.Select):
         return []
 
 
+class DropdownCheckboxes(forms.CheckboxSelectMultiple):
+    """A multiple choice filter as a compact dropdown of checkboxes (phone-friendly)."""
+
+    template_name = "portal/widgets/dropdown_checkboxes.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        chosen = {str(v) for v in (value or [])}
+        context["widget"]["chosen"] = [
+            str(label) for key, label in self.choices if str(key) in chosen
+        ]
+        return context
+
+
 class ScopedModelForm(forms.ModelForm):
     """A model form for ``user``: relations offer only the rows the user may see, so a row
     out of scope is "not a valid choice", exactly like a missing one."""

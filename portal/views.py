@@ -192,14 +192,21 @@ class ObjectListView(ScopedViewMixin, TemplateView):
 
 
 def _style_filter_form(form):
+    from django import forms
+
+    from portal.forms import DropdownCheckboxes
+
     for field in form.fields.values():
         widget = field.widget
-        css = (
-            "form-select form-select-sm"
-            if widget.__class__.__name__.endswith("Select")
-            else "form-control form-control-sm"
-        )
-        widget.attrs.setdefault("class", css)
+        if isinstance(widget, forms.SelectMultiple):
+            field.widget = DropdownCheckboxes(choices=field.choices)
+        elif isinstance(widget, forms.NullBooleanSelect):
+            widget.choices = [("unknown", _("全部")), ("true", _("是")), ("false", _("否"))]
+            widget.attrs.setdefault("class", "form-select form-select-sm")
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select form-select-sm")
+        else:
+            widget.attrs.setdefault("class", "form-control form-control-sm")
     return form
 
 
