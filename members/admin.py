@@ -36,8 +36,12 @@ class MemberAdminForm(forms.ModelForm):
             "note",
         ]
 
+    #: The requesting user, set by ``MemberAdmin.get_form`` on the form class it builds.
+    validating_user = None
+
     def clean(self):
         cleaned = super().clean()
+        self.instance.validating_user = self.validating_user
         if cleaned.get("id_number"):
             self.instance.set_id_number(cleaned["id_number"])
         elif not self.instance.pk:
@@ -71,6 +75,11 @@ class MemberAdmin(ScopedAdmin):
         if not search_term.strip():
             return queryset, False
         return queryset.filter(name_condition(search_term)), False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.validating_user = request.user  # a class built for this request
+        return form
 
     raw_id_fields = ["organization", "residential_region"]
     readonly_fields = ["id_number_masked", "mobile_masked", "created_at", "updated_at"]

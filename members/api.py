@@ -10,7 +10,15 @@ from members.filters import MemberFilterSet
 from members.models import Member, id_number_hash
 from portal import api, validators
 from portal.models import SensitiveAccess
+from portal.permissions import ScopedModelPermissions
 from portal.routers import router
+
+
+class LookupPermission(ScopedModelPermissions):
+    """A lookup is a read sent by POST (the ID number stays out of URLs): it needs the view
+    permission, not the add permission every other POST needs."""
+
+    perms_map = {**ScopedModelPermissions.perms_map, "POST": ["%(app_label)s.view_%(model_name)s"]}
 
 
 class MemberSerializer(api.ScopedModelSerializer):
@@ -62,6 +70,8 @@ class MemberSerializer(api.ScopedModelSerializer):
             self.fields["id_number"].required = False
 
     def apply_extra(self, candidate, extra):
+        request = self.context.get("request")
+        candidate.validating_user = request.user if request is not None else None
         if extra.get("id_number"):
             candidate.set_id_number(extra["id_number"])
         if "mobile" in extra:
@@ -118,7 +128,9 @@ class MemberViewSet(api.ScopedModelViewSet):
         request=inline_serializer("MemberLookup", {"id_number": serializers.CharField()}),
         responses=MemberSerializer,
     )
-    @action(detail=False, methods=["post"], url_path="lookup")
+    @action(
+        detail=False, methods=["post"], url_path="lookup", permission_classes=[LookupPermission]
+    )
     def lookup(self, request):
         """Find a member by ID number, sent in the body so it never lands in a URL or log."""
         raw = request.data.get("id_number") if isinstance(request.data, dict) else None

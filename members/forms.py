@@ -53,6 +53,7 @@ class MemberForm(ScopedModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self.instance.validating_user = self.user
         for name, setter in (
             ("id_number", self.instance.set_id_number),
             ("mobile", self.instance.set_mobile),

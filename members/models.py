@@ -124,6 +124,10 @@ class Member(ScopedModel):
     )
     note = models.TextField(_("备注"), blank=True)
 
+    #: Who a validation runs for (forms, the API and imports set it): a duplicate ID number
+    #: names the existing member's organisation only if this user may see that member.
+    validating_user = None
+
     scope_path = "organization__region__path"
     natural_key_field = "id_number_hash"
     autocomplete_fields = ("name",)
@@ -200,10 +204,18 @@ class Member(ScopedModel):
         if not self.id_number_hash and "id_number" not in errors:
             errors["id_number"] = [_("必须填写身份证号。")]
         elif self.id_number_hash and not getattr(self, "_skip_duplicate_check", False):
-            duplicate = Member.objects.filter(id_number_hash=self.id_number_hash)
-            if duplicate.exclude(pk=self.pk).exists():
-                errors["id_number"] = [_("该身份证号已登记。")]
+            duplicate = (
+                Member.objects.filter(id_number_hash=self.id_number_hash)
+                .exclude(pk=self.pk)
+                .select_related("organization")
+                .first()
+            )
+            if duplicate is not None:
+                errors["id_number"] = [self._duplicate_message(duplicate)]
         plain = getattr(self, "_id_number_plain", None)
+        if not plain and self.id_number_cipher and "id_number" not in errors:
+            # An edit that keeps the stored number must still agree with it.
+            plain = self.id_number
         if plain:
             birth, gender = validators.id_number_facts(plain)
             if self.birth_date is None:
@@ -219,6 +231,20 @@ class Member(ScopedModel):
         errors.update(self._rule_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _duplicate_message(self, existing):
+        """Names the existing member's organisation only when ``validating_user`` (set by the
+        form, the API or an import) may see that member; otherwise reveals nothing more."""
+        from portal import scoping
+
+        user = self.validating_user
+        if user is not None and scoping.in_scope(existing, user, "view"):
+            return ValidationError(
+                _("该身份证号已登记在“%(organization)s”。"),
+                code="duplicate",
+                params={"organization": existing.organization.name},
+            )
+        return ValidationError(_("该身份证号已登记。"), code="duplicate")
 
     def _rule_errors(self):
         from organizations.models import Organization

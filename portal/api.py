@@ -11,7 +11,7 @@ import functools
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model, ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -43,6 +43,11 @@ def django_errors_to_drf(exc: DjangoValidationError) -> exceptions.ValidationErr
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = django_errors_to_drf(exc)
+    elif isinstance(exc, IntegrityError):
+        # A unique row written by someone else between our check and our insert.
+        exc = exceptions.ValidationError(
+            {"non_field_errors": [_("数据已被他人同时修改或登记，请刷新后重试。")]}
+        )
     elif isinstance(exc, ProtectedError):
         exc = exceptions.ValidationError(
             {"non_field_errors": [_("该对象仍被其他数据引用（例如存在下级），不能删除。")]}

@@ -21,6 +21,7 @@ from django.views.generic import TemplateView, View
 from portal import exports, history, imports, scoping
 from portal.forms import ImportForm
 from portal.models import ImportJob
+from portal.search import name_condition
 from portal.tables import bind_columns
 
 
@@ -452,6 +453,9 @@ class AutocompleteView(LoginRequiredMixin, View):
         if term:
             condition = Q()
             for field in fields:
+                if field == "name" and any(f.name == "name_grams" for f in model._meta.fields):
+                    condition |= name_condition(term)  # the GIN-indexed grams
+                    continue
                 lookup = "istartswith" if field.endswith("code") else "icontains"
                 condition |= Q(**{f"{field}__{lookup}": term})
             queryset = queryset.filter(condition)

@@ -351,7 +351,9 @@ def test_create_account_command_is_audited(client_for, users, district):
 def test_seed_command_is_audited(client, db):
     """``seed_demo`` loads the district through the import specs: every event it leaves names
     the command, and an auditor created by ``create_account`` sees them in the audit log."""
-    call_command("seed_demo", "--no-users", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "seed_demo", "--no-users", "--members", "500", stdout=io.StringIO(), stderr=io.StringIO()
+    )
 
     assert Organization.objects.count() > 1000
     assert OrganizationEvent.objects.count() == Organization.objects.count()

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from members.models import Member
 from organizations.models import LeadershipPosition, Organization
 from portal.accounts.models import ApiToken, User, hash_token
 from portal.models import Region
@@ -90,7 +91,7 @@ def test_issue_token_for_unknown_user_fails(db):
 
 @pytest.mark.slow
 def test_seed_demo_builds_the_demo_district_and_is_idempotent(db):
-    out, err = run("seed_demo")
+    out, err = run("seed_demo", "--members", "2000")
     assert Region.objects.count() == 328
     assert Region.objects.filter(level="street").count() == 12
     assert Region.objects.filter(level="community").count() == 313
@@ -108,6 +109,8 @@ def test_seed_demo_builds_the_demo_district_and_is_idempotent(db):
         .exists()
     )
     assert LeadershipPosition.objects.count() > orgs
+    assert Member.objects.count() == 2000
+    assert not Member.objects.exclude(organization__kind__in=Organization.BRANCH_KINDS).exists()
     assert set(User.objects.values_list("username", flat=True)) == {
         "demo_district",
         "demo_street",
@@ -116,8 +119,9 @@ def test_seed_demo_builds_the_demo_district_and_is_idempotent(db):
         "demo_sync",
     }
     assert "demo_sync" in out and "API token" in out
-    out, err = run("seed_demo")
+    out, err = run("seed_demo", "--members", "2000")
     assert Organization.objects.count() == orgs
+    assert Member.objects.count() == 2000
     assert "0 created, 0 updated" in err
     assert out == ""  # no new accounts, nothing printed
 

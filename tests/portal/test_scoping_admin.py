@@ -274,4 +274,4 @@ def test_admin_access_rules(client, users, district, staff_a):
     index = client.get("/admin/")
     assert index.status_code == 200
     models = {m["object_name"] for app in index.context["app_list"] for m in app["models"]}
-    assert models == {"Organization", "LeadershipPosition", "Region"}
+    assert models == {"Organization", "LeadershipPosition", "Region", "Member"}

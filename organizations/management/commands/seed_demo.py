@@ -2,14 +2,18 @@
 
 Regions (徐汇区, its 12 streets, 华泾镇, the 漕河泾 development zone and 313 communities) and
 about 3,000 Party organisations in a realistic tree go in through the same import specs users
-use; leadership positions and one demo user per role follow. Idempotent: a second run leaves
-existing rows as they are.
+use; leadership positions, ``--members`` Party members (100,000 by default, spread over the
+branches, written by COPY: see members/management/commands/_seeding.py) and one demo user
+per role follow. Idempotent: a second run leaves existing rows as they are (members are only
+added to a registry that has none).
 """
 
 import csv
 import io
+import os
 import random
 import secrets
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,6 +22,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from members.management.commands import _seeding
+from members.models import Member
 from organizations.models import LeadershipPosition, Organization
 from portal import imports
 from portal.accounts.models import ApiToken, User
@@ -237,9 +243,16 @@ class Command(AuditedCommand):
             "--no-users", action="store_true", help="regions and organisations only"
         )
         parser.add_argument("--seed", type=int, default=2017)
+        parser.add_argument(
+            "--members",
+            type=int,
+            default=100_000,
+            help="Party members to create if the registry is empty (default 100000)",
+        )
 
-    def handle(self, no_users=False, seed=2017, **options):
+    def handle(self, no_users=False, seed=2017, members=100_000, **options):
         self.rng = random.Random(seed)
+        self.seed = seed
         self.today = date.today()
         system = SystemUser()
         with transaction.atomic():
@@ -250,6 +263,7 @@ class Command(AuditedCommand):
             f"demo district: {Region.objects.count()} regions, {Organization.objects.count()} "
             f"organisations, {created} new leadership positions"
         )
+        self.create_members(members)
         if not no_users:
             self.create_users()
 
@@ -482,6 +496,65 @@ class Command(AuditedCommand):
             [GIVEN[i : i + 2] for i in range(0, len(GIVEN) - 1, 2)] + list(GIVEN)
         )
         return self.rng.choice(SURNAMES) + given
+
+    # --- members ----------------------------------------------------------------------
+
+    def create_members(self, count):
+        if count <= 0:
+            return
+        if Member.objects.exists():
+            self.stderr.write("members: the registry is not empty, none added")
+            return
+        started = time.monotonic()
+
+        def progress(done):
+            self.stderr.write(f"\rmembers: {done}/{count} ({done * 100 // count}%)", ending="")
+            self.stderr.flush()
+
+        # Two processes generate (encryption is most of the work) while PostgreSQL inserts.
+        workers = min(2, os.cpu_count() or 1) if count >= 20_000 else 1
+        blocks = _seeding.member_blocks(
+            self.member_branches(),
+            count,
+            seed=self.seed,
+            today=self.today,
+            workers=workers,
+            progress=progress,
+        )
+        with transaction.atomic():
+            _seeding.copy_blocks(blocks)
+        self.stderr.write(f"\nmembers: {count} created in {time.monotonic() - started:.0f}s")
+
+    def member_branches(self):
+        """The demo's branch-level organisations, weighted by how many members such a branch
+        has (residential branches of retired members are large, firms' small), each with
+        the communities its members may live in (双报到: their street's, or the district's)."""
+        communities = {}
+        for pk, parent in Region.objects.filter(level=Region.Level.COMMUNITY).values_list(
+            "pk", "parent_id"
+        ):
+            communities.setdefault(parent, []).append(pk)
+        everywhere = tuple(pk for pks in communities.values() for pk in pks)
+        weights = {
+            "community": 1.8,
+            "government": 1.0,
+            "public_institution": 1.3,
+            "state_enterprise": 1.1,
+            "private_enterprise": 0.35,
+            "social_organization": 0.25,
+        }
+        rng = random.Random(self.seed)  # the same weights whatever ran before
+        branches = []
+        orgs = Organization.objects.filter(
+            kind__in=Organization.BRANCH_KINDS, dissolved_on__isnull=True
+        ).select_related("region")
+        for org in orgs.order_by("code"):
+            region = org.region
+            street = region.parent_id if region.level == Region.Level.COMMUNITY else region.pk
+            local = tuple(communities.get(street, ())) or everywhere
+            weight = weights.get(org.sector, 0.5) * rng.uniform(0.5, 1.5)
+            branches.append(_seeding.Branch(org.pk, org.name, org.sector, weight, local))
+        return branches
 
     # --- users ----------------------------------------------------------------------
 
