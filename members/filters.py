@@ -83,6 +83,8 @@ class MemberFilterSet(BaseFilterSet):
             "updated_after",
         ]
 
+    search_ordering = ("name", "id")
+
     def search(self, queryset, name, value):
         return queryset.filter(name_condition(value)) if value.strip() else queryset
 

@@ -135,6 +135,8 @@ class ObjectListView(ScopedViewMixin, TemplateView):
         self.sort_key = key if key.lstrip("-") in allowed else ""
         if self.sort_key:
             return queryset.order_by(self.sort_key, "pk")
+        if self.filterset.search_ordering and self.filterset.searching:
+            return queryset  # already in the filterset's search order
         return queryset.order_by(*(self.default_sort or self.model._meta.ordering or ["pk"]), "pk")
 
     def get_paginate_by(self):

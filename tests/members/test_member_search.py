@@ -193,8 +193,7 @@ def search_querysets(user, term):
 
     for base in (MemberViewSet.queryset, MemberListView.queryset):
         queryset = scoping.restrict(base.all(), user)
-        queryset = MemberFilterSet({"q": term}, queryset=queryset).qs
-        queryset = queryset.order_by(*Member._meta.ordering)
+        queryset = MemberFilterSet({"q": term}, queryset=queryset).qs  # in search order
         yield queryset
         yield queryset[:25]
 

@@ -10,6 +10,7 @@ as ``Member.save()`` would, and rows go to PostgreSQL through ``COPY`` (text for
 streamed from a generator, so the server inserts while Python generates.
 """
 
+import bisect
 import collections
 import contextlib
 import itertools
@@ -166,6 +167,11 @@ _ETHNICITIES = _cumulative(ETHNICITIES)
 _EDUCATION = [(year, _cumulative(pairs)) for year, pairs in EDUCATION_BY_BIRTH]
 
 
+def _pick(rng, values, cum):
+    """A weighted choice by cumulative weights (``random.choices`` for one, faster)."""
+    return values[bisect.bisect_right(cum, rng.random() * cum[-1])]
+
+
 def _employer(branch):
     name = branch.name
     for suffix in ("联合党支部", "临时党支部", "党支部"):
@@ -197,7 +203,7 @@ class MemberMaker:
 
     def name(self, male):
         rng = self.rng
-        surname = rng.choices(SURNAMES, cum_weights=SURNAME_CUM)[0]
+        surname = _pick(rng, SURNAMES, SURNAME_CUM)
         if rng.random() < 0.45:
             chars = GIVEN_CHARS[male]
             return surname + rng.choice(chars) + rng.choice(chars)
@@ -207,13 +213,14 @@ class MemberMaker:
         rng = self.rng
         prefixes, cum = _PREFIXES
         low, high = self.seq_range
-        while True:
-            prefix = rng.choices(prefixes, cum_weights=cum)[0]
+        for _attempt in range(10_000):  # 7,500+ numbers per birth date and gender
+            prefix = _pick(rng, prefixes, cum)
             seq = rng.randrange(low // 2, high // 2) * 2 + (1 if male else 0)
             first17 = f"{prefix}{born:%Y%m%d}{seq:03d}"
             if first17 not in self.seen:
                 self.seen.add(first17)
                 return first17 + validators.id_check_char(first17)
+        raise RuntimeError(f"no ID number left for births on {born}")
 
     def day_between(self, start, end):
         if end <= start:
@@ -224,7 +231,7 @@ class MemberMaker:
         """One member's column values (a dict keyed by attname)."""
         rng, today = self.rng, self.today
         branches, cum = self._branch_cum
-        branch = rng.choices(branches, cum_weights=cum)[0]
+        branch = _pick(rng, branches, cum)
         community = branch.sector == "community"
         probationary = rng.random() < 0.03
         if probationary:
@@ -299,7 +306,7 @@ class MemberMaker:
             "name": name,
             "name_grams": name_grams(name),
             "gender": Member.Gender.MALE if male else Member.Gender.FEMALE,
-            "ethnicity": rng.choices(ethnicity_values, cum_weights=ethnicity_cum)[0],
+            "ethnicity": _pick(rng, ethnicity_values, ethnicity_cum),
             "birth_date": born,
             "id_number_cipher": crypto.encrypt(number),
             "id_number_hash": id_number_hash(number),
@@ -307,7 +314,7 @@ class MemberMaker:
             "mobile_cipher": crypto.encrypt(mobile) if mobile else "",
             "mobile_hash": crypto.blind_index(mobile, "mobile") if mobile else "",
             "mobile_masked": validators.mask_mobile(mobile),
-            "education": rng.choices(education_values, cum_weights=education_cum)[0],
+            "education": _pick(rng, education_values, education_cum),
             "occupation": occupation,
             "employer_name": employer,
             "organization_id": branch.id,
