@@ -184,7 +184,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=int, default=2_000_000)
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--output", default=str(ROOT / "docs" / "performance-members.md"))
     args = parser.parse_args()
@@ -207,7 +207,7 @@ def main():
     call_command("migrate", verbosity=0)
     dsn = os.environ["DATABASE_URL"]
     sections = []
-    for scale in (100_000, args.scale):
+    for scale in sorted({100_000, args.scale}):
         if Member.objects.count() < scale:
             if not Member.objects.exists():
                 call_command("seed_demo")

@@ -1,6 +1,7 @@
 """Base models every app builds on, and the Region tree that scoping is built on."""
 
 import re
+from datetime import timedelta
 
 import pghistory
 from django.contrib.postgres.fields import ArrayField
@@ -10,6 +11,7 @@ from django.db import models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -264,7 +266,9 @@ class ImportJob(models.Model):
     )
     spec = models.CharField(_("导入类型"), max_length=100)
     filename = models.CharField(_("文件名"), max_length=255)
-    content = models.BinaryField(_("文件内容"))
+    #: The upload, Fernet-encrypted (it may hold ID numbers); emptied once the job ends with
+    #: a result, kept after a failure so the job can be retried.
+    content = models.BinaryField(_("文件内容（加密）"))
     dry_run = models.BooleanField(_("仅校验"), default=False)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -275,6 +279,7 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(_("更新"), default=0)
     unchanged = models.PositiveIntegerField(_("未变化"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
+    has_content = models.BooleanField(_("保留上传文件"), default=True)
     message = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -292,6 +297,18 @@ class ImportJob(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.INVALID, self.Status.DONE, self.Status.FAILED)
+
+    #: A job pending or running this long has lost its worker.
+    STALE_AFTER = timedelta(hours=1)
+
+    @property
+    def can_retry(self):
+        if not self.has_content:
+            return False
+        if self.status == self.Status.FAILED:
+            return True
+        unfinished = self.status in (self.Status.PENDING, self.Status.RUNNING)
+        return unfinished and timezone.now() - self.created_at > self.STALE_AFTER
 
 
 class SensitiveAccess(models.Model):

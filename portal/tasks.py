@@ -7,10 +7,14 @@ from celery import shared_task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import imports
+from portal import crypto, imports
 from portal.models import ImportJob
 
 logger = logging.getLogger(__name__)
+
+
+#: A job that ends with a result drops its upload; a failed one keeps it for a retry.
+ENDED = {"content": b"", "has_content": False}
 
 
 def _set(job_id, **fields):
@@ -26,7 +30,7 @@ def run_import(job_id):
     try:
         with pghistory.context(user=job.user_id, import_job=job.pk, channel="import"):
             result = spec.run(
-                bytes(job.content),
+                crypto.decrypt_bytes(job.content),
                 job.filename,
                 job.user,
                 dry_run=job.dry_run,
@@ -39,6 +43,7 @@ def run_import(job_id):
             message=str(exc),
             finished_at=timezone.now(),
             progress=100,
+            **ENDED,
         )
         return
     except Exception as exc:
@@ -64,4 +69,5 @@ def run_import(job_id):
         else _("发现 %(count)s 处错误，未写入任何数据。") % {"count": len(result.errors)},
         progress=100,
         finished_at=timezone.now(),
+        **ENDED,
     )

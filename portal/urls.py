@@ -15,6 +15,7 @@ urlpatterns = [
     path("coming/<slug:section>/", ui.ComingView.as_view(), name="coming"),
     path("audit/", ui.AuditLogView.as_view(), name="audit_log"),
     path("imports/<int:pk>/", views.ImportJobView.as_view(), name="import_job"),
+    path("imports/<int:pk>/retry/", views.ImportJobRetryView.as_view(), name="import_job_retry"),
     path(
         "imports/<int:pk>/errors.csv", views.ImportJobErrorsView.as_view(), name="import_job_errors"
     ),

@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from portal import exports, history, imports, scoping
+from portal import crypto, exports, history, imports, scoping
 from portal.forms import ImportForm
 from portal.models import ImportJob
 from portal.search import name_condition
@@ -370,7 +370,7 @@ class ObjectImportView(ScopedViewMixin, TemplateView):
             user=request.user,
             spec=_spec_label(self.model),
             filename=upload.name,
-            content=upload.read(),
+            content=crypto.encrypt_bytes(upload.read()),
             dry_run=form.cleaned_data["dry_run"],
         )
         transaction.on_commit(lambda: run_import.delay(job.pk))
@@ -395,6 +395,24 @@ class ImportJobView(LoginRequiredMixin, TemplateView):
         job = get_object_or_404(jobs.defer("content"), pk=kwargs["pk"])
         context.update(job=job, errors=job.errors[:500])
         return context
+
+
+class ImportJobRetryView(ImportJobView):
+    """Run a failed import again from its stored upload (kept, encrypted, until a job ends
+    with a result; a job stuck for an hour, its worker gone, may be retried too)."""
+
+    def post(self, request, *args, **kwargs):
+        from portal.tasks import run_import
+
+        job = self.get_context_data(**kwargs)["job"]
+        if not job.can_retry:
+            messages.error(request, _("该导入任务不能重试。"))
+            return redirect("import_job", pk=job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.PENDING, progress=0, errors=[], message="", finished_at=None
+        )
+        transaction.on_commit(lambda: run_import.delay(job.pk))
+        return redirect("import_job", pk=job.pk)
 
 
 class ImportJobErrorsView(ImportJobView):

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0001_initial'),
+        ("members", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='member',
-            options={'ordering': ['id'], 'verbose_name': '党员', 'verbose_name_plural': '党员'},
+            name="member",
+            options={"ordering": ["id"], "verbose_name": "党员", "verbose_name_plural": "党员"},
         ),
     ]

@@ -163,7 +163,8 @@ class Command(AuditedCommand):
         blocks = _seeding.member_blocks(
             branches,
             count,
-            seed=seed,
+            # Another stream for a run that tops up: the first run's people are taken.
+            seed=seed * 10_000_019 + existing,
             today=self.today,
             seq_range=(500, 1000),
             workers=workers,
