@@ -84,10 +84,12 @@ class Member(ScopedModel):
     ethnicity = models.CharField(_("民族"), max_length=2, choices=ethnicity_choices, default="01")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     id_number_cipher = models.TextField(editable=False)
-    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Hash columns are indexed in Meta (a plain b-tree each): a field-level index would
+    # add a second, pattern-matching ("_like") index that only slows bulk writes.
+    id_number_hash = models.CharField(max_length=64, editable=False)
     id_number_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
     mobile_cipher = models.TextField(blank=True, editable=False)
-    mobile_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    mobile_hash = models.CharField(max_length=64, blank=True, editable=False)
     mobile_masked = models.CharField(_("手机号"), max_length=11, blank=True, editable=False)
     education = models.CharField(_("学历"), max_length=20, choices=Education.choices, blank=True)
     occupation = models.CharField(_("职业"), max_length=100, blank=True)
@@ -138,7 +140,11 @@ class Member(ScopedModel):
         # By id: a page of a large filtered list walks the primary key index and stops at
         # the page's end, instead of sorting every match through a join.
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], name="member_id_number_unique")
+        ]
         indexes = [
+            models.Index(fields=["mobile_hash"], name="member_mobile_hash"),
             GinIndex(fields=["name_grams"], name="member_name_grams"),
             models.Index(fields=["organization", "status"], name="member_org_status"),
             models.Index(fields=["status", "category"], name="member_status_category"),
