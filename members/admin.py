@@ -2,7 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Member
+from members.forms import apply_sensitive_inputs
+from members.models import INPUT_FIELDS, Member
 from portal.admin_base import ScopedAdmin
 
 
@@ -12,42 +13,16 @@ class MemberAdminForm(forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = [
-            "name",
-            "id_number",
-            "gender",
-            "ethnicity",
-            "birth_date",
-            "mobile",
-            "education",
-            "occupation",
-            "employer_name",
-            "organization",
-            "category",
-            "joined_on",
-            "full_member_on",
-            "status",
-            "status_on",
-            "lost_contact",
-            "lost_contact_on",
-            "flowing",
-            "flowing_destination",
-            "residential_region",
-            "note",
-        ]
+        fields = INPUT_FIELDS
 
     #: The requesting user, set by ``MemberAdmin.get_form`` on the form class it builds.
     validating_user = None
 
     def clean(self):
         cleaned = super().clean()
-        self.instance.validating_user = self.validating_user
-        if cleaned.get("id_number"):
-            self.instance.set_id_number(cleaned["id_number"])
-        elif not self.instance.pk:
+        if not self.instance.pk and not (cleaned.get("id_number") or "").strip():
             self.add_error("id_number", _("必须填写身份证号。"))
-        if cleaned.get("mobile"):
-            self.instance.set_mobile(cleaned["mobile"])
+        apply_sensitive_inputs(self.instance, cleaned, self.validating_user)
         return cleaned
 
 

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from members import sensitive
 from members.filters import MemberFilterSet
-from members.models import Member, id_number_hash
+from members.models import INPUT_FIELDS, Member, id_number_hash
 from portal import api, validators
 from portal.models import SensitiveAccess
 from portal.permissions import ScopedModelPermissions
@@ -34,33 +34,7 @@ class MemberSerializer(api.ScopedModelSerializer):
 
     class Meta:
         model = Member
-        fields = [
-            "id",
-            "url",
-            "name",
-            "id_number",
-            "gender",
-            "ethnicity",
-            "birth_date",
-            "mobile",
-            "education",
-            "occupation",
-            "employer_name",
-            "organization",
-            "category",
-            "joined_on",
-            "full_member_on",
-            "status",
-            "status_on",
-            "lost_contact",
-            "lost_contact_on",
-            "flowing",
-            "flowing_destination",
-            "residential_region",
-            "note",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "url", *INPUT_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
     def __init__(self, *args, **kwargs):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Member
+from members.models import INPUT_FIELDS, Member
 from portal.forms import ScopedModelForm
 
 
@@ -14,29 +14,7 @@ class MemberForm(ScopedModelForm):
 
     class Meta:
         model = Member
-        fields = [
-            "name",
-            "id_number",
-            "gender",
-            "ethnicity",
-            "birth_date",
-            "mobile",
-            "education",
-            "occupation",
-            "employer_name",
-            "organization",
-            "category",
-            "joined_on",
-            "full_member_on",
-            "status",
-            "status_on",
-            "lost_contact",
-            "lost_contact_on",
-            "flowing",
-            "flowing_destination",
-            "residential_region",
-            "note",
-        ]
+        fields = INPUT_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,12 +31,15 @@ class MemberForm(ScopedModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        self.instance.validating_user = self.user
-        for name, setter in (
-            ("id_number", self.instance.set_id_number),
-            ("mobile", self.instance.set_mobile),
-        ):
-            value = (cleaned.get(name) or "").strip()
-            if value:
-                setter(value)
+        apply_sensitive_inputs(self.instance, cleaned, self.user)
         return cleaned
+
+
+def apply_sensitive_inputs(member, cleaned, user):
+    """Hand typed ID number and mobile to the member being validated; blank keeps the
+    stored value. ``user`` decides how much a duplicate-ID error may say."""
+    member.validating_user = user
+    if (cleaned.get("id_number") or "").strip():
+        member.set_id_number(cleaned["id_number"].strip())
+    if (cleaned.get("mobile") or "").strip():
+        member.set_mobile(cleaned["mobile"].strip())

@@ -25,6 +25,32 @@ from portal.search import name_grams
 
 SENSITIVE_FIELDS = ("id_number", "mobile")
 
+#: What people enter for a member, in form order: forms, admin and API all take these (the
+#: two sensitive ones in plain text, stored encrypted by the model).
+INPUT_FIELDS = (
+    "name",
+    "id_number",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "mobile",
+    "education",
+    "occupation",
+    "employer_name",
+    "organization",
+    "category",
+    "joined_on",
+    "full_member_on",
+    "status",
+    "status_on",
+    "lost_contact",
+    "lost_contact_on",
+    "flowing",
+    "flowing_destination",
+    "residential_region",
+    "note",
+)
+
 
 @functools.cache
 def ethnicity_choices():
