@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from members import sensitive
 from members.filters import MemberFilterSet
 from members.forms import MemberForm
-from members.models import Member
+from members.models import INPUT_FIELDS, Member
 from portal import views
 from portal.models import SensitiveAccess
 from portal.tables import Column
@@ -58,27 +58,10 @@ class MemberDetailView(views.ObjectDetailView):
     queryset = Member.objects.select_related("organization", "residential_region")
     template_name = "members/member_detail.html"
     fields = [
-        "name",
-        "gender",
-        "ethnicity",
-        "birth_date",
-        "id_number_masked",
-        "mobile_masked",
-        "education",
-        "occupation",
-        "employer_name",
-        "organization",
-        "category",
-        "joined_on",
-        "full_member_on",
-        "status",
-        "status_on",
-        "lost_contact",
-        "lost_contact_on",
-        "flowing",
-        "flowing_destination",
-        "residential_region",
-        "note",
+        *(
+            {"id_number": "id_number_masked", "mobile": "mobile_masked"}.get(f, f)
+            for f in INPUT_FIELDS
+        ),
         "created_at",
         "updated_at",
     ]

@@ -592,3 +592,14 @@ def indexes_rebuilt(model, maintenance_work_mem="512MB"):
         cursor.execute(f"SET LOCAL maintenance_work_mem = '{maintenance_work_mem}'")
         for _name, definition in indexes:
             cursor.execute(definition)
+
+
+#: How many members a branch of each sector gets, relative to a community branch's 1.8.
+SECTOR_WEIGHTS = {
+    "community": 1.8,
+    "government": 1.0,
+    "public_institution": 1.3,
+    "state_enterprise": 1.1,
+    "private_enterprise": 0.35,
+    "social_organization": 0.25,
+}

@@ -201,14 +201,7 @@ class Command(AuditedCommand):
         ):
             if any(path.startswith(f"/{code}/") for code, _name in DISTRICTS):
                 communities.setdefault(parent, []).append(pk)
-        weights = {
-            "community": 1.8,
-            "government": 1.0,
-            "public_institution": 1.3,
-            "state_enterprise": 1.1,
-            "private_enterprise": 0.35,
-            "social_organization": 0.25,
-        }
+        weights = _seeding.SECTOR_WEIGHTS
         result = []
         within = functools.reduce(operator.or_, (Q(path__startswith=root) for root in roots))
         rows = (

@@ -535,14 +535,7 @@ class Command(AuditedCommand):
         ):
             communities.setdefault(parent, []).append(pk)
         everywhere = tuple(pk for pks in communities.values() for pk in pks)
-        weights = {
-            "community": 1.8,
-            "government": 1.0,
-            "public_institution": 1.3,
-            "state_enterprise": 1.1,
-            "private_enterprise": 0.35,
-            "social_organization": 0.25,
-        }
+        weights = _seeding.SECTOR_WEIGHTS
         rng = random.Random(self.seed)  # the same weights whatever ran before
         branches = []
         orgs = Organization.objects.filter(
