@@ -222,6 +222,8 @@ REST_FRAMEWORK = {
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
 }
 API_MAX_PAGE_SIZE = env("API_MAX_PAGE_SIZE")
+# django-filter: an unset choice filter reads 全部 (all) rather than dashes.
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
 API_TOKEN_DEFAULT_DAYS = env("API_TOKEN_DEFAULT_DAYS")
 
 SPECTACULAR_SETTINGS = {

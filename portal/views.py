@@ -229,6 +229,8 @@ class ObjectDetailView(ScopedViewMixin, TemplateView):
             field = obj._meta.get_field(name)
             display = getattr(obj, f"get_{name}_display", None)
             value = display() if display else getattr(obj, name)
+            if isinstance(value, bool):
+                value = _("是") if value else _("否")
             url = (
                 value.get_absolute_url()
                 if hasattr(value, "get_absolute_url") and scoping.in_scope(value, self.request.user)
