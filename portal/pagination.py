@@ -13,11 +13,28 @@ from rest_framework.utils.urls import replace_query_param
 
 
 class OffsetPagination(pagination.LimitOffsetPagination):
+    """Limit/offset with a maximum page size. ``count`` is exact up to API_COUNT_CAP rows;
+    past that it reads API_COUNT_CAP and the ``X-Count-Capped: true`` header says so (the
+    body keeps the list contract), so a broad search of two million members costs a bounded
+    count, not a scan of every match (DESIGN.md 7). Walk beyond the cap with ``?sync=1``."""
+
     default_limit = 50
 
     @property
     def max_limit(self):
         return settings.API_MAX_PAGE_SIZE
+
+    def get_count(self, queryset):
+        cap = settings.API_COUNT_CAP
+        counted = queryset.order_by()[: cap + 1].count()
+        self.count_capped = counted > cap
+        return min(counted, cap)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        if self.count_capped:
+            response["X-Count-Capped"] = "true"
+        return response
 
 
 class KeysetPagination(pagination.BasePagination):

@@ -20,6 +20,7 @@ env = environ.Env(
     REDIS_URL=(str, ""),
     VAR_DIR=(str, str(BASE_DIR / "var")),
     API_MAX_PAGE_SIZE=(int, 1000),
+    API_COUNT_CAP=(int, 10000),
     API_TOKEN_DEFAULT_DAYS=(int, 365),
     SECURE_COOKIES=(bool, False),
 )
@@ -222,6 +223,7 @@ REST_FRAMEWORK = {
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
 }
 API_MAX_PAGE_SIZE = env("API_MAX_PAGE_SIZE")
+API_COUNT_CAP = env("API_COUNT_CAP")
 # django-filter: an unset choice filter reads 全部 (all) rather than dashes.
 FILTERS_EMPTY_CHOICE_LABEL = "全部"
 API_TOKEN_DEFAULT_DAYS = env("API_TOKEN_DEFAULT_DAYS")
