@@ -309,8 +309,8 @@ def main():
         lines += [
             "## Import",
             "",
-            f"{imported['created']:,}-row XLSX of new members through the import spec (validate every",
-            f"row, encrypt, write in one transaction): {imported['seconds']:.1f} s, "
+            f"{imported['created']:,}-row XLSX of new members through the import spec",
+            f"(validate every row, encrypt, write in one transaction): {imported['seconds']:.1f} s, "
             f"**{imported['rows_per_s']:,.0f} rows/s**, peak RSS {imported['rss_mb']:.0f} MB.",
             "",
         ]
