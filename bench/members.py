@@ -310,7 +310,8 @@ def main():
             "## Import",
             "",
             f"{imported['created']:,}-row XLSX of new members through the import spec",
-            f"(validate every row, encrypt, write in one transaction): {imported['seconds']:.1f} s, "
+            "(validate every row, encrypt, write in one transaction): "
+            f"{imported['seconds']:.1f} s, "
             f"**{imported['rows_per_s']:,.0f} rows/s**, peak RSS {imported['rss_mb']:.0f} MB.",
             "",
         ]
