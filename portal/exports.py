@@ -39,17 +39,23 @@ def export_filename(basename, extension):
     return f"{basename}-{timezone.localtime():%Y%m%d-%H%M%S}.{extension}"
 
 
-def csv_response(queryset, columns, basename):
+def stream_csv(lines, filename):
+    """A streamed CSV download of ``lines`` (lists of cell texts), with a BOM so
+    spreadsheet programs read UTF-8."""
     writer = csv.writer(_Echo())
 
     def stream():
-        yield "\ufeff"  # BOM, so spreadsheet programs read UTF-8
-        for row in rows(queryset, columns):
-            yield writer.writerow(row)
+        yield "\ufeff"
+        for line in lines:
+            yield writer.writerow(line)
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(basename, "csv")}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def csv_response(queryset, columns, basename):
+    return stream_csv(rows(queryset, columns), export_filename(basename, "csv"))
 
 
 def xlsx_response(queryset, columns, basename):

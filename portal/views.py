@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import ProtectedError, Q
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -421,20 +421,13 @@ class ImportJobErrorsView(ImportJobView):
     """The error report of an import as CSV, to correct the file against."""
 
     def get(self, request, *args, **kwargs):
-        from django.http import StreamingHttpResponse
-
         job = self.get_context_data(**kwargs)["job"]
-        header = [_("行号"), _("列"), _("问题")]
-        lines = [header] + [[str(e["row"]), e["column"], e["message"]] for e in job.errors]
-        import csv
-
-        writer = csv.writer(exports._Echo())
-        response = StreamingHttpResponse(
-            ["\ufeff", *(writer.writerow([exports.safe_cell(c) for c in line]) for line in lines)],
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-        return response
+        header = [str(_("行号")), str(_("列")), str(_("问题"))]
+        lines = [
+            [exports.safe_cell(str(cell)) for cell in (e["row"], e["column"], e["message"])]
+            for e in job.errors
+        ]
+        return exports.stream_csv([header, *lines], f"import-{job.pk}-errors.csv")
 
 
 class ImportTemplateView(ScopedViewMixin, View):
@@ -442,8 +435,6 @@ class ImportTemplateView(ScopedViewMixin, View):
 
     def get(self, request, *args, **kwargs):
         spec = imports.get_spec(_spec_label(self.model))
-        from django.http import HttpResponse
-
         response = HttpResponse(
             "\ufeff" + ",".join(spec.template_headers()) + "\r\n",
             content_type="text/csv; charset=utf-8",
