@@ -36,6 +36,7 @@ INPUT_FIELDS = (
     "mobile",
     "education",
     "occupation",
+    "employer",
     "employer_name",
     "organization",
     "category",
@@ -119,11 +120,20 @@ class Member(ScopedModel):
     mobile_masked = models.CharField(_("手机号"), max_length=11, blank=True, editable=False)
     education = models.CharField(_("学历"), max_length=20, choices=Education.choices, blank=True)
     occupation = models.CharField(_("职业"), max_length=100, blank=True)
+    employer = models.ForeignKey(
+        "buildings.Enterprise",
+        verbose_name=_("工作单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        help_text=_("企业法人库中的企业或社会组织。"),
+    )
     employer_name = models.CharField(
-        _("工作单位"),
+        _("工作单位名称"),
         max_length=200,
         blank=True,
-        help_text=_("企业法人库建成后关联到企业。"),
+        help_text=_("工作单位不在企业法人库中（如机关、区外单位）时填写名称。"),
     )
     organization = models.ForeignKey(
         "organizations.Organization",

@@ -17,6 +17,7 @@ class OrganizationSerializer(api.ScopedModelSerializer):
             "sector",
             "parent",
             "region",
+            "building",
             "path",
             "depth",
             "founded_on",
@@ -36,7 +37,7 @@ class OrganizationSerializer(api.ScopedModelSerializer):
 class OrganizationViewSet(api.ScopedModelViewSet):
     """Party organisations. Moving one (a new ``parent``) moves its whole subtree."""
 
-    queryset = Organization.objects.select_related("parent", "region")
+    queryset = Organization.objects.select_related("parent", "region", "building")
     serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilterSet
     ordering_fields = ["code", "name", "path", "updated_at", "term_end"]

@@ -13,6 +13,7 @@ class OrganizationForm(ScopedModelForm):
             "sector",
             "parent",
             "region",
+            "building",
             "founded_on",
             "dissolved_on",
             "term_number",

@@ -13,6 +13,7 @@ class OrganizationImport(imports.ImportSpec):
         imports.ImportColumn("sector"),
         imports.ImportColumn("parent", header="上级组织编码"),
         imports.ImportColumn("region", header="区划代码"),
+        imports.ImportColumn("building", header="所在楼宇编码"),
         imports.ImportColumn("short_name"),
         imports.ImportColumn("founded_on"),
         imports.ImportColumn("dissolved_on"),

@@ -58,6 +58,15 @@ class Organization(TreeNode, ScopedModel):
         on_delete=models.PROTECT,
         related_name="organizations",
     )
+    building = models.ForeignKey(
+        "buildings.Building",
+        verbose_name=_("所在楼宇"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organizations",
+        help_text=_("建在楼宇上的党组织（楼宇党委、楼宇联合党支部等）。"),
+    )
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
     term_number = models.PositiveSmallIntegerField(_("届次"), null=True, blank=True)

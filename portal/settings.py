@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "organizations",
     "members",
+    "buildings",
 ]
 
 MIDDLEWARE = [

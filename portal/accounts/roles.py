@@ -25,7 +25,7 @@ ROLE_LABELS = {
 
 #: Domain apps whose models every role reaches through its patterns. A new app adds its
 #: label here, and its models fall under the patterns below.
-DOMAIN_APPS = ["portal", "organizations", "members"]
+DOMAIN_APPS = ["portal", "organizations", "members", "buildings"]
 
 _ALL_DOMAIN = [f"{app}.*" for app in DOMAIN_APPS]
 _VIEW_DOMAIN = [f"{app}.view_*" for app in DOMAIN_APPS]
