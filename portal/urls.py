@@ -23,6 +23,8 @@ urlpatterns = [
     path("", include("portal.core_urls")),
     path("organizations/", include("organizations.urls")),
     path("members/", include("members.urls")),
+    path("", include("buildings.urls")),
+    path("coverage/", include("buildings.report_urls")),
     path("api/v1/", include((api_urls(), "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

@@ -1,0 +1,5 @@
+"""Pages of the registers: /buildings/, /parks/, /enterprises/, /service-sites/."""
+
+app_name = "buildings"
+
+urlpatterns = []
