@@ -108,6 +108,14 @@ class Building(ScopedModel):
         on_delete=models.PROTECT,
         related_name="buildings",
     )
+    grid = models.ForeignKey(
+        "grids.Grid",
+        verbose_name=_("所在网格"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="buildings",
+    )
     park = models.ForeignKey(
         Park,
         verbose_name=_("所在园区"),
@@ -151,6 +159,9 @@ class Building(ScopedModel):
         region = self.region if self.region_id else None
         if region is not None and region.level != Region.Level.COMMUNITY:
             errors["region"] = [_("楼宇应落在居民区/村一级。")]
+        grid = self.grid if self.grid_id else None
+        if grid is not None and region is not None and grid.region_id != region.pk:
+            errors["grid"] = [_("所选网格不在楼宇所在社区。")]
         park = self.park if self.park_id else None
         if park is not None and region is not None:
             street = park.region.path.split("/")[:3]

@@ -49,6 +49,7 @@ INPUT_FIELDS = (
     "flowing",
     "flowing_destination",
     "residential_region",
+    "residential_grid",
     "note",
 )
 
@@ -159,6 +160,15 @@ class Member(ScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    residential_grid = models.ForeignKey(
+        "grids.Grid",
+        verbose_name=_("报到网格（双报到）"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registered_members",
+        help_text=_("在职党员到居住地网格报到服务。"),
     )
     note = models.TextField(_("备注"), blank=True)
 
@@ -317,6 +327,12 @@ class Member(ScopedModel):
         region = self.residential_region if self.residential_region_id else None
         if region is not None and region.level != Region.Level.COMMUNITY:
             errors["residential_region"] = [_("双报到的居住地应为居民区/村。")]
+        grid = self.residential_grid if self.residential_grid_id else None
+        if grid is not None:
+            if region is None:
+                self.residential_region = grid.region
+            elif grid.region_id != region.pk:
+                errors["residential_grid"] = [_("报到网格应在居住地社区内。")]
         return errors
 
     def save(self, *args, **kwargs):

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "organizations",
     "members",
     "buildings",
+    "grids",
 ]
 
 MIDDLEWARE = [
