@@ -25,6 +25,8 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("", include("buildings.urls")),
     path("coverage/", include("buildings.report_urls")),
+    path("grids/", include("grids.urls")),
+    path("open311/v2/", include("grids.open311")),
     path("api/v1/", include((api_urls(), "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

@@ -1,0 +1,1 @@
+"""API viewsets of grids' case models (registered with portal.routers.router)."""

@@ -1,0 +1,3 @@
+"""URL patterns of grids' case pages, merged into grids.urls."""
+
+urlpatterns = []

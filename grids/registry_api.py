@@ -1,0 +1,1 @@
+"""API viewsets of grids' registry models (registered with portal.routers.router)."""

@@ -1,0 +1,3 @@
+"""URL patterns of grids' registry pages, merged into grids.urls."""
+
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""API viewsets of grids' work models (registered with portal.routers.router)."""

@@ -1,0 +1,3 @@
+"""URL patterns of grids' work pages, merged into grids.urls."""
+
+urlpatterns = []
