@@ -306,18 +306,31 @@ class Enterprise(ScopedModel):
     def __str__(self):
         return self.name
 
+    #: Stored values ``save`` and ``clean`` compare against (set when a row is loaded).
+    TRACKED = (
+        "uscc",
+        "uscc_override_reason",
+        "uscc_override_by_id",
+        "building_id",
+        "floor",
+        "room",
+        "moved_in_on",
+        "status",
+    )
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._stored_tenancy = instance._tenancy_key()
+        instance._stored = instance._tracked()
         return instance
 
-    def _tenancy_key(self):
-        return (
-            self.__dict__.get("building_id"),
-            self.__dict__.get("floor"),
-            self.__dict__.get("room"),
-        )
+    def _tracked(self):
+        return {name: self.__dict__.get(name) for name in self.TRACKED}
+
+    def _changed(self, *names):
+        """Whether any of ``names`` differs from the stored row (True for a new row)."""
+        stored = getattr(self, "_stored", None)
+        return stored is None or any(stored[n] != self.__dict__.get(n) for n in names)
 
     @property
     def organization_kind(self):
@@ -373,6 +386,8 @@ class Enterprise(ScopedModel):
             user = self.validating_user
             if not reason:
                 errors["uscc"] = exc.messages
+            elif self.uscc_override_by_id and not self._changed("uscc", "uscc_override_reason"):
+                pass  # accepted before, by a permitted user: other edits keep the acceptance
             elif user is None or not user.has_perm(OVERRIDE_PERMISSION):
                 errors["uscc_override_reason"] = [
                     _("您没有接受例外信用代码的权限，请联系区级管理员。")
@@ -386,11 +401,18 @@ class Enterprise(ScopedModel):
 
     def save(self, *args, **kwargs):
         self.name_grams = name_grams(self.name)
+        moved = self._changed("building_id", "floor", "room")
+        if moved and self.building_id and self.pk and not self._changed("moved_in_on"):
+            self.moved_in_on = timezone.localdate()  # moved now: no other date was given
         with transaction.atomic():
             super().save(*args, **kwargs)
-            if getattr(self, "_stored_tenancy", None) != self._tenancy_key():
-                sync_tenancies([self.pk], moved_on=self.moved_in_on)
-        self._stored_tenancy = self._tenancy_key()
+            if moved or self._changed("status"):
+                # The open tenancy ends when the enterprise left: on its new move-in date,
+                # or on the day it moved out of the district or was deregistered.
+                leaving = self.status != self.Status.ACTIVE
+                day = self.status_on if leaving else self.moved_in_on if moved else None
+                sync_tenancies([self.pk], moved_on=day)
+        self._stored = self._tracked()
 
 
 @audited()
