@@ -577,6 +577,7 @@ class CoverageSummary(models.Model):
     class Level(models.TextChoices):
         BUILDING = "building", _("楼宇")
         PARK = "park", _("园区")
+        GRID = "grid", _("网格")
         COMMUNITY = "community", _("居民区/村")
         STREET = "street", _("街道/镇")
         DISTRICT = "district", _("区")
@@ -589,6 +590,9 @@ class CoverageSummary(models.Model):
         Building, null=True, on_delete=models.CASCADE, related_name="coverage"
     )
     park = models.OneToOneField(Park, null=True, on_delete=models.CASCADE, related_name="coverage")
+    grid = models.OneToOneField(
+        "grids.Grid", null=True, on_delete=models.CASCADE, related_name="coverage"
+    )
     enterprises = models.PositiveIntegerField(_("企业/社会组织"), default=0)
     two_new = models.PositiveIntegerField(_("两新组织"), default=0)
     with_members = models.PositiveIntegerField(_("有党员的"), default=0)
@@ -610,13 +614,15 @@ class CoverageSummary(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["level", "region"],
-                condition=models.Q(building__isnull=True, park__isnull=True),
+                condition=models.Q(building__isnull=True, park__isnull=True, grid__isnull=True),
                 name="coverage_region_unique",
             )
         ]
 
     def __str__(self):
-        return f"{self.get_level_display()} {self.building or self.park or self.region}"
+        return (
+            f"{self.get_level_display()} {self.building or self.park or self.grid or self.region}"
+        )
 
     def _rate(self, part):
         return round(100 * part / self.enterprises, 1) if self.enterprises else None
