@@ -5,22 +5,21 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('buildings', '0001_initial'),
+        ("buildings", "0001_initial"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='building',
-            name='insert_insert',
+            model_name="building",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='building',
-            name='update_update',
+            model_name="building",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='building',
-            name='delete_delete',
+            model_name="building",
+            name="delete_delete",
         ),
     ]

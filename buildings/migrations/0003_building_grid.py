@@ -7,33 +7,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('buildings', '0002_building_grid_triggers'),
-        ('grids', '0001_initial'),
+        ("buildings", "0002_building_grid_triggers"),
+        ("grids", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='building',
-            name='grid',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='buildings', to='grids.grid', verbose_name='所在网格'),
+            model_name="building",
+            name="grid",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="buildings",
+                to="grids.grid",
+                verbose_name="所在网格",
+            ),
         ),
         migrations.AddField(
-            model_name='buildingevent',
-            name='grid',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='grids.grid', verbose_name='所在网格'),
+            model_name="buildingevent",
+            name="grid",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="grids.grid",
+                verbose_name="所在网格",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='building',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "buildings_buildingevent" ("address", "basement_floors", "code", "contact_phone", "created_at", "floors", "grid_id", "gross_floor_area", "id", "kind", "latitude", "longitude", "name", "note", "park_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "property_manager", "region_id") VALUES (NEW."address", NEW."basement_floors", NEW."code", NEW."contact_phone", NEW."created_at", NEW."floors", NEW."grid_id", NEW."gross_floor_area", NEW."id", NEW."kind", NEW."latitude", NEW."longitude", NEW."name", NEW."note", NEW."park_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."property_manager", NEW."region_id"); RETURN NULL;', hash='09d4502b2fdf5a58ed881bc34249dc4c8a5c0c4d', operation='INSERT', pgid='pgtrigger_insert_insert_2e7e7', table='buildings_building', when='AFTER')),
+            model_name="building",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "buildings_buildingevent" ("address", "basement_floors", "code", "contact_phone", "created_at", "floors", "grid_id", "gross_floor_area", "id", "kind", "latitude", "longitude", "name", "note", "park_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "property_manager", "region_id") VALUES (NEW."address", NEW."basement_floors", NEW."code", NEW."contact_phone", NEW."created_at", NEW."floors", NEW."grid_id", NEW."gross_floor_area", NEW."id", NEW."kind", NEW."latitude", NEW."longitude", NEW."name", NEW."note", NEW."park_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."property_manager", NEW."region_id"); RETURN NULL;',
+                    hash="09d4502b2fdf5a58ed881bc34249dc4c8a5c0c4d",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_2e7e7",
+                    table="buildings_building",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='building',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."address" IS DISTINCT FROM (NEW."address") OR OLD."basement_floors" IS DISTINCT FROM (NEW."basement_floors") OR OLD."code" IS DISTINCT FROM (NEW."code") OR OLD."contact_phone" IS DISTINCT FROM (NEW."contact_phone") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."floors" IS DISTINCT FROM (NEW."floors") OR OLD."grid_id" IS DISTINCT FROM (NEW."grid_id") OR OLD."gross_floor_area" IS DISTINCT FROM (NEW."gross_floor_area") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."kind" IS DISTINCT FROM (NEW."kind") OR OLD."latitude" IS DISTINCT FROM (NEW."latitude") OR OLD."longitude" IS DISTINCT FROM (NEW."longitude") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."note" IS DISTINCT FROM (NEW."note") OR OLD."park_id" IS DISTINCT FROM (NEW."park_id") OR OLD."property_manager" IS DISTINCT FROM (NEW."property_manager") OR OLD."region_id" IS DISTINCT FROM (NEW."region_id"))', func='INSERT INTO "buildings_buildingevent" ("address", "basement_floors", "code", "contact_phone", "created_at", "floors", "grid_id", "gross_floor_area", "id", "kind", "latitude", "longitude", "name", "note", "park_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "property_manager", "region_id") VALUES (NEW."address", NEW."basement_floors", NEW."code", NEW."contact_phone", NEW."created_at", NEW."floors", NEW."grid_id", NEW."gross_floor_area", NEW."id", NEW."kind", NEW."latitude", NEW."longitude", NEW."name", NEW."note", NEW."park_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."property_manager", NEW."region_id"); RETURN NULL;', hash='d34de40b929940d36efa9281b424d7b03625cee1', operation='UPDATE', pgid='pgtrigger_update_update_1778b', table='buildings_building', when='AFTER')),
+            model_name="building",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."address" IS DISTINCT FROM (NEW."address") OR OLD."basement_floors" IS DISTINCT FROM (NEW."basement_floors") OR OLD."code" IS DISTINCT FROM (NEW."code") OR OLD."contact_phone" IS DISTINCT FROM (NEW."contact_phone") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."floors" IS DISTINCT FROM (NEW."floors") OR OLD."grid_id" IS DISTINCT FROM (NEW."grid_id") OR OLD."gross_floor_area" IS DISTINCT FROM (NEW."gross_floor_area") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."kind" IS DISTINCT FROM (NEW."kind") OR OLD."latitude" IS DISTINCT FROM (NEW."latitude") OR OLD."longitude" IS DISTINCT FROM (NEW."longitude") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."note" IS DISTINCT FROM (NEW."note") OR OLD."park_id" IS DISTINCT FROM (NEW."park_id") OR OLD."property_manager" IS DISTINCT FROM (NEW."property_manager") OR OLD."region_id" IS DISTINCT FROM (NEW."region_id"))',
+                    func='INSERT INTO "buildings_buildingevent" ("address", "basement_floors", "code", "contact_phone", "created_at", "floors", "grid_id", "gross_floor_area", "id", "kind", "latitude", "longitude", "name", "note", "park_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "property_manager", "region_id") VALUES (NEW."address", NEW."basement_floors", NEW."code", NEW."contact_phone", NEW."created_at", NEW."floors", NEW."grid_id", NEW."gross_floor_area", NEW."id", NEW."kind", NEW."latitude", NEW."longitude", NEW."name", NEW."note", NEW."park_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."property_manager", NEW."region_id"); RETURN NULL;',
+                    hash="d34de40b929940d36efa9281b424d7b03625cee1",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_1778b",
+                    table="buildings_building",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='building',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "buildings_buildingevent" ("address", "basement_floors", "code", "contact_phone", "created_at", "floors", "grid_id", "gross_floor_area", "id", "kind", "latitude", "longitude", "name", "note", "park_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "property_manager", "region_id") VALUES (OLD."address", OLD."basement_floors", OLD."code", OLD."contact_phone", OLD."created_at", OLD."floors", OLD."grid_id", OLD."gross_floor_area", OLD."id", OLD."kind", OLD."latitude", OLD."longitude", OLD."name", OLD."note", OLD."park_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."property_manager", OLD."region_id"); RETURN NULL;', hash='b5ca5e895cac1d371f4961e313f09d0d16c7185b', operation='DELETE', pgid='pgtrigger_delete_delete_55538', table='buildings_building', when='AFTER')),
+            model_name="building",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "buildings_buildingevent" ("address", "basement_floors", "code", "contact_phone", "created_at", "floors", "grid_id", "gross_floor_area", "id", "kind", "latitude", "longitude", "name", "note", "park_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "property_manager", "region_id") VALUES (OLD."address", OLD."basement_floors", OLD."code", OLD."contact_phone", OLD."created_at", OLD."floors", OLD."grid_id", OLD."gross_floor_area", OLD."id", OLD."kind", OLD."latitude", OLD."longitude", OLD."name", OLD."note", OLD."park_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."property_manager", OLD."region_id"); RETURN NULL;',
+                    hash="b5ca5e895cac1d371f4961e313f09d0d16c7185b",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_55538",
+                    table="buildings_building",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

@@ -5,30 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('buildings', '0003_building_grid'),
-        ('grids', '0001_initial'),
-        ('portal', '0003_import_job_retry'),
+        ("buildings", "0003_building_grid"),
+        ("grids", "0001_initial"),
+        ("portal", "0003_import_job_retry"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='coveragesummary',
-            name='coverage_region_unique',
+            model_name="coveragesummary",
+            name="coverage_region_unique",
         ),
         migrations.AddField(
-            model_name='coveragesummary',
-            name='grid',
-            field=models.OneToOneField(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='coverage', to='grids.grid'),
+            model_name="coveragesummary",
+            name="grid",
+            field=models.OneToOneField(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="coverage",
+                to="grids.grid",
+            ),
         ),
         migrations.AlterField(
-            model_name='coveragesummary',
-            name='level',
-            field=models.CharField(choices=[('building', '楼宇'), ('park', '园区'), ('grid', '网格'), ('community', '居民区/村'), ('street', '街道/镇'), ('district', '区')], max_length=20, verbose_name='层级'),
+            model_name="coveragesummary",
+            name="level",
+            field=models.CharField(
+                choices=[
+                    ("building", "楼宇"),
+                    ("park", "园区"),
+                    ("grid", "网格"),
+                    ("community", "居民区/村"),
+                    ("street", "街道/镇"),
+                    ("district", "区"),
+                ],
+                max_length=20,
+                verbose_name="层级",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='coveragesummary',
-            constraint=models.UniqueConstraint(condition=models.Q(('building__isnull', True), ('grid__isnull', True), ('park__isnull', True)), fields=('level', 'region'), name='coverage_region_unique'),
+            model_name="coveragesummary",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("building__isnull", True), ("grid__isnull", True), ("park__isnull", True)
+                ),
+                fields=("level", "region"),
+                name="coverage_region_unique",
+            ),
         ),
     ]

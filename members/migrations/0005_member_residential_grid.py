@@ -7,45 +7,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0001_initial'),
-        ('members', '0004_member_employer'),
+        ("grids", "0001_initial"),
+        ("members", "0004_member_employer"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='member',
-            name='insert_insert',
+            model_name="member",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='member',
-            name='update_update',
+            model_name="member",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='member',
-            name='delete_delete',
+            model_name="member",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='member',
-            name='residential_grid',
-            field=models.ForeignKey(blank=True, help_text='在职党员到居住地网格报到服务。', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='registered_members', to='grids.grid', verbose_name='报到网格（双报到）'),
+            model_name="member",
+            name="residential_grid",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="在职党员到居住地网格报到服务。",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="registered_members",
+                to="grids.grid",
+                verbose_name="报到网格（双报到）",
+            ),
         ),
         migrations.AddField(
-            model_name='memberevent',
-            name='residential_grid',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='在职党员到居住地网格报到服务。', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='grids.grid', verbose_name='报到网格（双报到）'),
+            model_name="memberevent",
+            name="residential_grid",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="在职党员到居住地网格报到服务。",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="grids.grid",
+                verbose_name="报到网格（双报到）",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='member',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_memberevent" ("birth_date", "category", "created_at", "education", "employer_id", "employer_name", "ethnicity", "flowing", "flowing_destination", "full_member_on", "gender", "id", "id_number_masked", "joined_on", "lost_contact", "lost_contact_on", "mobile_masked", "name", "note", "occupation", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "residential_grid_id", "residential_region_id", "status", "status_on") VALUES (NEW."birth_date", NEW."category", NEW."created_at", NEW."education", NEW."employer_id", NEW."employer_name", NEW."ethnicity", NEW."flowing", NEW."flowing_destination", NEW."full_member_on", NEW."gender", NEW."id", NEW."id_number_masked", NEW."joined_on", NEW."lost_contact", NEW."lost_contact_on", NEW."mobile_masked", NEW."name", NEW."note", NEW."occupation", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."residential_grid_id", NEW."residential_region_id", NEW."status", NEW."status_on"); RETURN NULL;', hash='5a3eb5793e1d264f99d2ed6701aa46240ddb269e', operation='INSERT', pgid='pgtrigger_insert_insert_2df50', table='members_member', when='AFTER')),
+            model_name="member",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "members_memberevent" ("birth_date", "category", "created_at", "education", "employer_id", "employer_name", "ethnicity", "flowing", "flowing_destination", "full_member_on", "gender", "id", "id_number_masked", "joined_on", "lost_contact", "lost_contact_on", "mobile_masked", "name", "note", "occupation", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "residential_grid_id", "residential_region_id", "status", "status_on") VALUES (NEW."birth_date", NEW."category", NEW."created_at", NEW."education", NEW."employer_id", NEW."employer_name", NEW."ethnicity", NEW."flowing", NEW."flowing_destination", NEW."full_member_on", NEW."gender", NEW."id", NEW."id_number_masked", NEW."joined_on", NEW."lost_contact", NEW."lost_contact_on", NEW."mobile_masked", NEW."name", NEW."note", NEW."occupation", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."residential_grid_id", NEW."residential_region_id", NEW."status", NEW."status_on"); RETURN NULL;',
+                    hash="5a3eb5793e1d264f99d2ed6701aa46240ddb269e",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_2df50",
+                    table="members_member",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='member',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."birth_date" IS DISTINCT FROM (NEW."birth_date") OR OLD."category" IS DISTINCT FROM (NEW."category") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."education" IS DISTINCT FROM (NEW."education") OR OLD."employer_id" IS DISTINCT FROM (NEW."employer_id") OR OLD."employer_name" IS DISTINCT FROM (NEW."employer_name") OR OLD."ethnicity" IS DISTINCT FROM (NEW."ethnicity") OR OLD."flowing" IS DISTINCT FROM (NEW."flowing") OR OLD."flowing_destination" IS DISTINCT FROM (NEW."flowing_destination") OR OLD."full_member_on" IS DISTINCT FROM (NEW."full_member_on") OR OLD."gender" IS DISTINCT FROM (NEW."gender") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."id_number_masked" IS DISTINCT FROM (NEW."id_number_masked") OR OLD."joined_on" IS DISTINCT FROM (NEW."joined_on") OR OLD."lost_contact" IS DISTINCT FROM (NEW."lost_contact") OR OLD."lost_contact_on" IS DISTINCT FROM (NEW."lost_contact_on") OR OLD."mobile_masked" IS DISTINCT FROM (NEW."mobile_masked") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."note" IS DISTINCT FROM (NEW."note") OR OLD."occupation" IS DISTINCT FROM (NEW."occupation") OR OLD."organization_id" IS DISTINCT FROM (NEW."organization_id") OR OLD."residential_grid_id" IS DISTINCT FROM (NEW."residential_grid_id") OR OLD."residential_region_id" IS DISTINCT FROM (NEW."residential_region_id") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."status_on" IS DISTINCT FROM (NEW."status_on"))', func='INSERT INTO "members_memberevent" ("birth_date", "category", "created_at", "education", "employer_id", "employer_name", "ethnicity", "flowing", "flowing_destination", "full_member_on", "gender", "id", "id_number_masked", "joined_on", "lost_contact", "lost_contact_on", "mobile_masked", "name", "note", "occupation", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "residential_grid_id", "residential_region_id", "status", "status_on") VALUES (NEW."birth_date", NEW."category", NEW."created_at", NEW."education", NEW."employer_id", NEW."employer_name", NEW."ethnicity", NEW."flowing", NEW."flowing_destination", NEW."full_member_on", NEW."gender", NEW."id", NEW."id_number_masked", NEW."joined_on", NEW."lost_contact", NEW."lost_contact_on", NEW."mobile_masked", NEW."name", NEW."note", NEW."occupation", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."residential_grid_id", NEW."residential_region_id", NEW."status", NEW."status_on"); RETURN NULL;', hash='c0c823e65542d03e428ba09649bac79b5466af0f', operation='UPDATE', pgid='pgtrigger_update_update_b1bc1', table='members_member', when='AFTER')),
+            model_name="member",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."birth_date" IS DISTINCT FROM (NEW."birth_date") OR OLD."category" IS DISTINCT FROM (NEW."category") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."education" IS DISTINCT FROM (NEW."education") OR OLD."employer_id" IS DISTINCT FROM (NEW."employer_id") OR OLD."employer_name" IS DISTINCT FROM (NEW."employer_name") OR OLD."ethnicity" IS DISTINCT FROM (NEW."ethnicity") OR OLD."flowing" IS DISTINCT FROM (NEW."flowing") OR OLD."flowing_destination" IS DISTINCT FROM (NEW."flowing_destination") OR OLD."full_member_on" IS DISTINCT FROM (NEW."full_member_on") OR OLD."gender" IS DISTINCT FROM (NEW."gender") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."id_number_masked" IS DISTINCT FROM (NEW."id_number_masked") OR OLD."joined_on" IS DISTINCT FROM (NEW."joined_on") OR OLD."lost_contact" IS DISTINCT FROM (NEW."lost_contact") OR OLD."lost_contact_on" IS DISTINCT FROM (NEW."lost_contact_on") OR OLD."mobile_masked" IS DISTINCT FROM (NEW."mobile_masked") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."note" IS DISTINCT FROM (NEW."note") OR OLD."occupation" IS DISTINCT FROM (NEW."occupation") OR OLD."organization_id" IS DISTINCT FROM (NEW."organization_id") OR OLD."residential_grid_id" IS DISTINCT FROM (NEW."residential_grid_id") OR OLD."residential_region_id" IS DISTINCT FROM (NEW."residential_region_id") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."status_on" IS DISTINCT FROM (NEW."status_on"))',
+                    func='INSERT INTO "members_memberevent" ("birth_date", "category", "created_at", "education", "employer_id", "employer_name", "ethnicity", "flowing", "flowing_destination", "full_member_on", "gender", "id", "id_number_masked", "joined_on", "lost_contact", "lost_contact_on", "mobile_masked", "name", "note", "occupation", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "residential_grid_id", "residential_region_id", "status", "status_on") VALUES (NEW."birth_date", NEW."category", NEW."created_at", NEW."education", NEW."employer_id", NEW."employer_name", NEW."ethnicity", NEW."flowing", NEW."flowing_destination", NEW."full_member_on", NEW."gender", NEW."id", NEW."id_number_masked", NEW."joined_on", NEW."lost_contact", NEW."lost_contact_on", NEW."mobile_masked", NEW."name", NEW."note", NEW."occupation", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."residential_grid_id", NEW."residential_region_id", NEW."status", NEW."status_on"); RETURN NULL;',
+                    hash="c0c823e65542d03e428ba09649bac79b5466af0f",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_b1bc1",
+                    table="members_member",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='member',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_memberevent" ("birth_date", "category", "created_at", "education", "employer_id", "employer_name", "ethnicity", "flowing", "flowing_destination", "full_member_on", "gender", "id", "id_number_masked", "joined_on", "lost_contact", "lost_contact_on", "mobile_masked", "name", "note", "occupation", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "residential_grid_id", "residential_region_id", "status", "status_on") VALUES (OLD."birth_date", OLD."category", OLD."created_at", OLD."education", OLD."employer_id", OLD."employer_name", OLD."ethnicity", OLD."flowing", OLD."flowing_destination", OLD."full_member_on", OLD."gender", OLD."id", OLD."id_number_masked", OLD."joined_on", OLD."lost_contact", OLD."lost_contact_on", OLD."mobile_masked", OLD."name", OLD."note", OLD."occupation", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."residential_grid_id", OLD."residential_region_id", OLD."status", OLD."status_on"); RETURN NULL;', hash='0bd22e7e73bb84900d3d1e90f77a5edaa79948a2', operation='DELETE', pgid='pgtrigger_delete_delete_925fb', table='members_member', when='AFTER')),
+            model_name="member",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "members_memberevent" ("birth_date", "category", "created_at", "education", "employer_id", "employer_name", "ethnicity", "flowing", "flowing_destination", "full_member_on", "gender", "id", "id_number_masked", "joined_on", "lost_contact", "lost_contact_on", "mobile_masked", "name", "note", "occupation", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "residential_grid_id", "residential_region_id", "status", "status_on") VALUES (OLD."birth_date", OLD."category", OLD."created_at", OLD."education", OLD."employer_id", OLD."employer_name", OLD."ethnicity", OLD."flowing", OLD."flowing_destination", OLD."full_member_on", OLD."gender", OLD."id", OLD."id_number_masked", OLD."joined_on", OLD."lost_contact", OLD."lost_contact_on", OLD."mobile_masked", OLD."name", OLD."note", OLD."occupation", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."residential_grid_id", OLD."residential_region_id", OLD."status", OLD."status_on"); RETURN NULL;',
+                    hash="0bd22e7e73bb84900d3d1e90f77a5edaa79948a2",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_925fb",
+                    table="members_member",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

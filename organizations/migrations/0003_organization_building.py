@@ -7,45 +7,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('buildings', '0001_initial'),
-        ('organizations', '0002_initial'),
+        ("buildings", "0001_initial"),
+        ("organizations", "0002_initial"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='organization',
-            name='insert_insert',
+            model_name="organization",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='organization',
-            name='update_update',
+            model_name="organization",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='organization',
-            name='delete_delete',
+            model_name="organization",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='organization',
-            name='building',
-            field=models.ForeignKey(blank=True, help_text='建在楼宇上的党组织（楼宇党委、楼宇联合党支部等）。', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='organizations', to='buildings.building', verbose_name='所在楼宇'),
+            model_name="organization",
+            name="building",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="建在楼宇上的党组织（楼宇党委、楼宇联合党支部等）。",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="organizations",
+                to="buildings.building",
+                verbose_name="所在楼宇",
+            ),
         ),
         migrations.AddField(
-            model_name='organizationevent',
-            name='building',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='建在楼宇上的党组织（楼宇党委、楼宇联合党支部等）。', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='buildings.building', verbose_name='所在楼宇'),
+            model_name="organizationevent",
+            name="building",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="建在楼宇上的党组织（楼宇党委、楼宇联合党支部等）。",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="buildings.building",
+                verbose_name="所在楼宇",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='organization',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "organizations_organizationevent" ("address", "building_id", "code", "contact_phone", "created_at", "depth", "dissolved_on", "founded_on", "id", "kind", "name", "note", "parent_id", "path", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region_id", "sector", "short_name", "term_end", "term_number", "term_started_on") VALUES (NEW."address", NEW."building_id", NEW."code", NEW."contact_phone", NEW."created_at", NEW."depth", NEW."dissolved_on", NEW."founded_on", NEW."id", NEW."kind", NEW."name", NEW."note", NEW."parent_id", NEW."path", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."region_id", NEW."sector", NEW."short_name", NEW."term_end", NEW."term_number", NEW."term_started_on"); RETURN NULL;', hash='ccef17cf07bc3ecff406d7d699a26de52ba0f9e1', operation='INSERT', pgid='pgtrigger_insert_insert_5a753', table='organizations_organization', when='AFTER')),
+            model_name="organization",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "organizations_organizationevent" ("address", "building_id", "code", "contact_phone", "created_at", "depth", "dissolved_on", "founded_on", "id", "kind", "name", "note", "parent_id", "path", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region_id", "sector", "short_name", "term_end", "term_number", "term_started_on") VALUES (NEW."address", NEW."building_id", NEW."code", NEW."contact_phone", NEW."created_at", NEW."depth", NEW."dissolved_on", NEW."founded_on", NEW."id", NEW."kind", NEW."name", NEW."note", NEW."parent_id", NEW."path", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."region_id", NEW."sector", NEW."short_name", NEW."term_end", NEW."term_number", NEW."term_started_on"); RETURN NULL;',
+                    hash="ccef17cf07bc3ecff406d7d699a26de52ba0f9e1",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_5a753",
+                    table="organizations_organization",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='organization',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."address" IS DISTINCT FROM (NEW."address") OR OLD."building_id" IS DISTINCT FROM (NEW."building_id") OR OLD."code" IS DISTINCT FROM (NEW."code") OR OLD."contact_phone" IS DISTINCT FROM (NEW."contact_phone") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."depth" IS DISTINCT FROM (NEW."depth") OR OLD."dissolved_on" IS DISTINCT FROM (NEW."dissolved_on") OR OLD."founded_on" IS DISTINCT FROM (NEW."founded_on") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."kind" IS DISTINCT FROM (NEW."kind") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."note" IS DISTINCT FROM (NEW."note") OR OLD."parent_id" IS DISTINCT FROM (NEW."parent_id") OR OLD."path" IS DISTINCT FROM (NEW."path") OR OLD."region_id" IS DISTINCT FROM (NEW."region_id") OR OLD."sector" IS DISTINCT FROM (NEW."sector") OR OLD."short_name" IS DISTINCT FROM (NEW."short_name") OR OLD."term_end" IS DISTINCT FROM (NEW."term_end") OR OLD."term_number" IS DISTINCT FROM (NEW."term_number") OR OLD."term_started_on" IS DISTINCT FROM (NEW."term_started_on"))', func='INSERT INTO "organizations_organizationevent" ("address", "building_id", "code", "contact_phone", "created_at", "depth", "dissolved_on", "founded_on", "id", "kind", "name", "note", "parent_id", "path", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region_id", "sector", "short_name", "term_end", "term_number", "term_started_on") VALUES (NEW."address", NEW."building_id", NEW."code", NEW."contact_phone", NEW."created_at", NEW."depth", NEW."dissolved_on", NEW."founded_on", NEW."id", NEW."kind", NEW."name", NEW."note", NEW."parent_id", NEW."path", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."region_id", NEW."sector", NEW."short_name", NEW."term_end", NEW."term_number", NEW."term_started_on"); RETURN NULL;', hash='c022b71edd08cbc1593529478c23abc8d42e20fc', operation='UPDATE', pgid='pgtrigger_update_update_73a92', table='organizations_organization', when='AFTER')),
+            model_name="organization",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."address" IS DISTINCT FROM (NEW."address") OR OLD."building_id" IS DISTINCT FROM (NEW."building_id") OR OLD."code" IS DISTINCT FROM (NEW."code") OR OLD."contact_phone" IS DISTINCT FROM (NEW."contact_phone") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."depth" IS DISTINCT FROM (NEW."depth") OR OLD."dissolved_on" IS DISTINCT FROM (NEW."dissolved_on") OR OLD."founded_on" IS DISTINCT FROM (NEW."founded_on") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."kind" IS DISTINCT FROM (NEW."kind") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."note" IS DISTINCT FROM (NEW."note") OR OLD."parent_id" IS DISTINCT FROM (NEW."parent_id") OR OLD."path" IS DISTINCT FROM (NEW."path") OR OLD."region_id" IS DISTINCT FROM (NEW."region_id") OR OLD."sector" IS DISTINCT FROM (NEW."sector") OR OLD."short_name" IS DISTINCT FROM (NEW."short_name") OR OLD."term_end" IS DISTINCT FROM (NEW."term_end") OR OLD."term_number" IS DISTINCT FROM (NEW."term_number") OR OLD."term_started_on" IS DISTINCT FROM (NEW."term_started_on"))',
+                    func='INSERT INTO "organizations_organizationevent" ("address", "building_id", "code", "contact_phone", "created_at", "depth", "dissolved_on", "founded_on", "id", "kind", "name", "note", "parent_id", "path", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region_id", "sector", "short_name", "term_end", "term_number", "term_started_on") VALUES (NEW."address", NEW."building_id", NEW."code", NEW."contact_phone", NEW."created_at", NEW."depth", NEW."dissolved_on", NEW."founded_on", NEW."id", NEW."kind", NEW."name", NEW."note", NEW."parent_id", NEW."path", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."region_id", NEW."sector", NEW."short_name", NEW."term_end", NEW."term_number", NEW."term_started_on"); RETURN NULL;',
+                    hash="c022b71edd08cbc1593529478c23abc8d42e20fc",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_73a92",
+                    table="organizations_organization",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='organization',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "organizations_organizationevent" ("address", "building_id", "code", "contact_phone", "created_at", "depth", "dissolved_on", "founded_on", "id", "kind", "name", "note", "parent_id", "path", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region_id", "sector", "short_name", "term_end", "term_number", "term_started_on") VALUES (OLD."address", OLD."building_id", OLD."code", OLD."contact_phone", OLD."created_at", OLD."depth", OLD."dissolved_on", OLD."founded_on", OLD."id", OLD."kind", OLD."name", OLD."note", OLD."parent_id", OLD."path", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."region_id", OLD."sector", OLD."short_name", OLD."term_end", OLD."term_number", OLD."term_started_on"); RETURN NULL;', hash='f76cb03300786c89a1cc60323fcca2d2baf39402', operation='DELETE', pgid='pgtrigger_delete_delete_84ac6', table='organizations_organization', when='AFTER')),
+            model_name="organization",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "organizations_organizationevent" ("address", "building_id", "code", "contact_phone", "created_at", "depth", "dissolved_on", "founded_on", "id", "kind", "name", "note", "parent_id", "path", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region_id", "sector", "short_name", "term_end", "term_number", "term_started_on") VALUES (OLD."address", OLD."building_id", OLD."code", OLD."contact_phone", OLD."created_at", OLD."depth", OLD."dissolved_on", OLD."founded_on", OLD."id", OLD."kind", OLD."name", OLD."note", OLD."parent_id", OLD."path", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."region_id", OLD."sector", OLD."short_name", OLD."term_end", OLD."term_number", OLD."term_started_on"); RETURN NULL;',
+                    hash="f76cb03300786c89a1cc60323fcca2d2baf39402",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_84ac6",
+                    table="organizations_organization",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]
