@@ -7,9 +7,9 @@ A row's natural key is the blind index of its normalised ID number, so a member 
 again whatever way the number was written (15 digits, lower-case x, full-width digits).
 
 Rows are validated by ``Member.full_clean()`` like every other door (duplicates are the key
-lookup's business, so the per-row duplicate query is skipped), then written by
-``bulk_create``/``bulk_update``, which bypass ``Member.save()``: ``before_write`` fills
-the encrypted, hashed and masked columns and the name grams itself.
+lookup's business, so the per-row duplicate query is skipped), then written by COPY (new
+members) and ``bulk_update``, which bypass ``Member.save()``: ``before_write`` fills the
+encrypted, hashed and masked columns and the name grams itself.
 """
 
 import functools
@@ -50,6 +50,7 @@ class MemberImport(imports.ImportSpec):
     key_column_name = "id_number"
     derived_fields = {"name": ("name_grams",)}
     batch_size = 5000
+    copy_creates = True
     columns = [
         imports.ImportColumn("name"),
         imports.ImportColumn(

@@ -4,7 +4,7 @@ import base64
 import binascii
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q, Window
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
@@ -29,6 +29,40 @@ class OffsetPagination(pagination.LimitOffsetPagination):
         counted = queryset.order_by()[: cap + 1].count()
         self.count_capped = counted > cap
         return min(counted, cap)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        count_with_page = getattr(view, "count_with_page", None)
+        if count_with_page is not None and count_with_page(request):
+            page = self._paginate_counting_in_page(queryset, request)
+            if page is not None:
+                return page
+        return super().paginate_queryset(queryset, request, view)
+
+    def _paginate_counting_in_page(self, queryset, request):
+        """The page and its count from one scan, for a page that reads every match anyway
+        (a search sorted by name: PostgreSQL sorts all the matches to find the first 20).
+        A narrow query takes the page's keys and ``count(*) OVER ()``; a second fetches
+        those rows by primary key. A separate COUNT would read every match a second time.
+        None where the ordinary path answers the same at no extra cost (no page size, an
+        offset past the cap, DISTINCT rows)."""
+        cap = settings.API_COUNT_CAP
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        if self.limit is None or self.offset > cap or queryset.query.distinct:
+            return None
+        counted = queryset.annotate(_total=Window(Count("*"))).values_list("pk", "_total")
+        keys = list(counted[self.offset : self.offset + self.limit])
+        if not keys:  # past the last match: the count says how many there are
+            self.count = self.get_count(queryset)
+            return []
+        total = keys[0][1]
+        self.count_capped = total > cap
+        self.count = min(total, cap)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        rows = queryset.in_bulk([pk for pk, _total in keys])
+        return [rows[pk] for pk, _total in keys if pk in rows]
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)

@@ -10,8 +10,9 @@ only accept or refuse; whatever saves the value must store the normalizer's resu
 """
 
 import re
+import time
 import unicodedata
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -79,6 +80,23 @@ def _check_region(number: str) -> None:
         )
 
 
+_today_cache: list = [None, None, 0.0]  # time zone, its date, until when (epoch seconds)
+
+
+def _today() -> date:
+    """``timezone.localdate()``, worked out once per day of the current time zone: it is
+    asked for every ID number checked, three times a row in an import of 100,000 rows."""
+    zone = timezone.get_current_timezone()
+    cached_zone, day, until = _today_cache
+    now = time.time()
+    if cached_zone is zone and now < until:
+        return day
+    day = timezone.localdate()
+    midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    _today_cache[:] = [zone, day, min(midnight.timestamp(), now + 3600)]
+    return day
+
+
 def _birth_date(number: str, today: date | None) -> date:
     """The birth date in positions 7-14 of an 18-digit number, checked for plausibility."""
     digits = number[6:14]
@@ -92,7 +110,7 @@ def _birth_date(number: str, today: date | None) -> date:
         raise ValidationError(
             _("身份证号码中的出生日期早于1900年1月1日。"), code="id_number_birth_date"
         )
-    if born > (today or timezone.localdate()):
+    if born > (today or _today()):
         raise ValidationError(_("身份证号码中的出生日期晚于今天。"), code="id_number_birth_date")
     return born
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Region, audited
@@ -38,6 +39,31 @@ class User(AbstractUser):
             ("view_auditlog", _("查看审计日志")),
             ("manage_tokens", _("管理接口令牌")),
         ]
+
+    @cached_property
+    def permission_names(self) -> frozenset[str]:
+        """Every ``app_label.codename`` the user holds, directly or through their roles.
+
+        One query, where ModelBackend runs two (user, then group permissions). Kept on this
+        object, which lives for one request (the session or the token loads the user
+        afresh), so a changed role takes effect on the next request.
+        """
+        from django.contrib.auth.models import Permission
+
+        rows = (
+            Permission.objects.filter(models.Q(user=self) | models.Q(group__user=self))
+            .values_list("content_type__app_label", "codename")
+            .order_by()
+            .distinct()
+        )
+        return frozenset(f"{app_label}.{codename}" for app_label, codename in rows)
+
+    def has_perm(self, perm, obj=None):
+        # Model-level checks of an active, ordinary user: the set above. Superusers,
+        # inactive users and object-level checks go to the backends as before.
+        if obj is None and self.is_active and not self.is_superuser:
+            return perm in self.permission_names
+        return super().has_perm(perm, obj)
 
     @property
     def role_names(self):

@@ -10,12 +10,12 @@ from tests.conftest import add_branches
 
 #: Pinned query counts per page, for a signed-in user (UI) and a token (API).
 PINNED = {
-    "ui:/organizations/": 8,
-    "ui:/organizations/positions/": 8,
-    "ui:/regions/": 8,
-    "api:/api/v1/organizations/": 5,
-    "api:/api/v1/positions/": 5,
-    "api:/api/v1/regions/": 5,
+    "ui:/organizations/": 7,
+    "ui:/organizations/positions/": 7,
+    "ui:/regions/": 7,
+    "api:/api/v1/organizations/": 4,
+    "api:/api/v1/positions/": 4,
+    "api:/api/v1/regions/": 4,
 }
 
 

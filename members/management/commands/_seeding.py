@@ -17,7 +17,7 @@ import itertools
 import multiprocessing
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -341,32 +341,6 @@ def copy_columns():
     return [f for f in Member._meta.concrete_fields if not f.primary_key]
 
 
-def _escape(text):
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _array_literal(items):
-    quoted = ('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in items)
-    return "{" + ",".join(quoted) + "}"
-
-
-def copy_value(value):
-    """A Python value as a field of PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return _escape(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, list):
-        return _escape(_array_literal(value))
-    return str(value)
-
-
 class RowEncoder:
     """Dicts of member values -> COPY lines; columns missing from a dict take the field's
     default (a column added to the model later does not break the seeders)."""
@@ -375,7 +349,7 @@ class RowEncoder:
         self.columns = copy_columns()
         self.names = [f.attname for f in self.columns]
         self.defaults = {
-            f.attname: copy_value(
+            f.attname: imports.copy_value(
                 f.get_default() if f.has_default() else ("" if not f.null else None)
             )
             for f in self.columns
@@ -385,7 +359,7 @@ class RowEncoder:
         defaults = self.defaults
         return (
             "\t".join(
-                copy_value(values[name]) if name in values else defaults[name]
+                imports.copy_value(values[name]) if name in values else defaults[name]
                 for name in self.names
             )
             + "\n"
