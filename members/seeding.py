@@ -1,4 +1,5 @@
-"""``seed_demo``: the demo district, built from Xuhui's real division codes.
+"""The members app's step of ``seed_demo`` (portal/management/commands/seed_demo.py): the
+demo district, built from Xuhui's real division codes.
 
 Regions (徐汇区, its 12 streets, 华泾镇, the 漕河泾 development zone and 313 communities) and
 about 3,000 Party organisations in a realistic tree go in through the same import specs users
@@ -36,7 +37,6 @@ from portal.accounts.roles import (
     sync_roles,
 )
 from portal.accounts.system import SystemUser
-from portal.management.base import AuditedCommand
 from portal.models import Region
 
 REGIONS_CSV = Path(settings.BASE_DIR) / "data" / "xuhui_regions.csv"
@@ -235,25 +235,30 @@ LEVELS = {
 }
 
 
-class Command(AuditedCommand):
-    help = "Create the demo district (Xuhui) with ~3,000 organisations and one user per role."
+def add_arguments(parser):
+    parser.add_argument("--no-users", action="store_true", help="regions and organisations only")
+    parser.add_argument(
+        "--members",
+        type=int,
+        default=100_000,
+        help="Party members to create if the registry is empty (default 100000)",
+    )
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--no-users", action="store_true", help="regions and organisations only"
-        )
-        parser.add_argument("--seed", type=int, default=2017)
-        parser.add_argument(
-            "--members",
-            type=int,
-            default=100_000,
-            help="Party members to create if the registry is empty (default 100000)",
-        )
 
-    def handle(self, no_users=False, seed=2017, members=100_000, **options):
-        self.rng = random.Random(seed)
-        self.seed = seed
+def seed_demo(command, options, rng):
+    """Regions, organisations, leadership positions, members and the demo accounts."""
+    DemoDistrict(command, options, rng).run()
+
+
+class DemoDistrict:
+    def __init__(self, command, options, rng):
+        self.stdout, self.stderr = command.stdout, command.stderr
+        self.options = options
+        self.rng = rng
+        self.seed = options["seed"]
         self.today = date.today()
+
+    def run(self):
         system = SystemUser()
         with transaction.atomic():
             self.run_import("portal.region", self.region_rows(), system)
@@ -263,8 +268,8 @@ class Command(AuditedCommand):
             f"demo district: {Region.objects.count()} regions, {Organization.objects.count()} "
             f"organisations, {created} new leadership positions"
         )
-        self.create_members(members)
-        if not no_users:
+        self.create_members(self.options["members"])
+        if not self.options["no_users"]:
             self.create_users()
 
     # --- regions --------------------------------------------------------------------
