@@ -4,6 +4,7 @@ import logging
 
 import pghistory
 from celery import shared_task
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,12 @@ from portal.models import ImportJob
 
 logger = logging.getLogger(__name__)
 
+
+#: Sent after an import job wrote its rows (not for a dry run, nor a refused file), with
+#: ``sender`` the imported model and ``job``/``result`` keyword arguments. Apps whose derived
+#: figures depend on that model (the coverage facts) refresh them, and the core need not
+#: know those apps.
+import_finished = Signal()
 
 #: A job that ends with a result drops its upload; a failed one keeps it for a retry.
 ENDED = {"content": b"", "has_content": False}
@@ -71,3 +78,10 @@ def run_import(job_id):
         finished_at=timezone.now(),
         **ENDED,
     )
+    if result.ok and not job.dry_run:
+        # The rows are written whatever a receiver does: its failure is logged, not the job's.
+        for receiver, response in import_finished.send_robust(
+            sender=spec.model, job=job, result=result
+        ):
+            if isinstance(response, Exception):
+                logger.error("import job %s: %r failed", job_id, receiver, exc_info=response)
