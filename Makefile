@@ -39,6 +39,7 @@ format: install
 bench: install
 	$(PY) -m bench.run
 	$(PY) -m bench.members
+	$(PY) -m bench.buildings
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -18,20 +18,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/partyportal_bench"
 
-
-def ensure_database(url):
-    """Create the benchmark database on the real server if it does not exist yet."""
-    import psycopg2
-    from psycopg2 import sql
-
-    name = url.rsplit("/", 1)[-1].split("?")[0]
-    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
+from bench.common import ensure_database  # noqa: E402 - bench/members.py imports it from here
 
 
 def timed(fn, runs):
@@ -243,6 +230,10 @@ def main():
         "Data: the demo district (徐汇区, 328 regions) plus synthetic branches:",
         f"**{total:,} organisations** ({street_orgs:,} in 天平路街道).",
         f"Each case ran {args.runs} times after a warm-up.",
+        "",
+        "Member registry figures: `docs/performance-members.md`; enterprise and building",
+        "registers (coverage refresh, building and coverage pages):",
+        "`docs/performance-buildings.md`.",
         "",
         "| case | p50 ms | p95 ms | max ms |",
         "|---|---:|---:|---:|",
