@@ -1,3 +1,23 @@
-"""URL patterns of grids' registry pages, merged into grids.urls."""
+"""URL patterns of grids' registry pages, merged into grids.urls (after the case and work
+modules' "cases/", "mine/", "wishes/", "visits/" prefixes, none of which these match)."""
 
-urlpatterns = []
+from django.urls import path
+
+from grids import registry_views as views
+from portal.views import object_urls
+
+urlpatterns = [
+    path("map/", views.GridMapView.as_view(), name="map"),
+    path("export.geojson", views.GridGeoJSONExportView.as_view(), name="grid_export_geojson"),
+    *object_urls(
+        "",
+        "grid",
+        list_view=views.GridListView,
+        detail=views.GridDetailView,
+        history=views.GridHistoryView,
+        edit=views.GridEditView,
+        delete=views.GridDeleteView,
+        import_view=views.GridImportView,
+        template=views.GridTemplateView,
+    ),
+]
