@@ -252,3 +252,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {"portal.audit": {"level": "INFO", "handlers": ["console"], "propagate": False}},
 }
+
+# Days a member or unit has to fulfil a micro-wish they claimed before it is released.
+WISH_CLAIM_DAYS = 14
