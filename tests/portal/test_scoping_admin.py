@@ -274,4 +274,15 @@ def test_admin_access_rules(client, users, district, staff_a):
     index = client.get("/admin/")
     assert index.status_code == 200
     models = {m["object_name"] for app in index.context["app_list"] for m in app["models"]}
-    assert models == {"Organization", "LeadershipPosition", "Region", "Member"}
+    registers = {"Organization", "LeadershipPosition", "Region", "Member"}
+    enterprises_and_buildings = {
+        "Park",
+        "Building",
+        "Enterprise",
+        "Tenancy",
+        "ServiceSite",
+        "EnterpriseFacts",
+        "CoverageSummary",
+    }
+    grid_work = {"Grid", "CaseCategory", "Case", "Wish", "Visit", "Notification"}
+    assert models == registers | enterprises_and_buildings | grid_work
