@@ -8,7 +8,6 @@ the first refresh has seen it).
 """
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
@@ -28,7 +27,7 @@ from buildings.models import (
     ServiceSite,
     Tenancy,
 )
-from portal import api, validators
+from portal import api
 from portal.routers import router
 
 TIMESTAMPS = ["created_at", "updated_at"]
@@ -36,21 +35,12 @@ TIMESTAMPS = ["created_at", "updated_at"]
 USCC_TAKEN = _("该统一社会信用代码已登记。")
 
 
-def canonical_uscc(value):
-    """The form a USCC is stored and looked up in; a code failing only its check character
-    keeps its (upper-case) shape, since a permitted user may accept it."""
-    try:
-        return validators.normalize_uscc(value)
-    except DjangoValidationError:
-        return validators._compact(value).upper()
-
-
 class UsccField(serializers.CharField):
     """A USCC in its canonical form before any validator sees it (``91350100m…`` and
     full-width input name the stored ``91350100M…``); the model's ``clean`` judges it."""
 
     def to_internal_value(self, data):
-        return canonical_uscc(super().to_internal_value(data))
+        return Enterprise.normalize_natural_key(super().to_internal_value(data))
 
 
 # --- serializers ----------------------------------------------------------------------
@@ -233,7 +223,7 @@ class EnterpriseViewSet(api.ScopedModelViewSet):
         raw = item.get("uscc")
         if not raw or not isinstance(raw, str):
             return None
-        return {"uscc": canonical_uscc(raw)}
+        return {"uscc": Enterprise.normalize_natural_key(raw)}
 
 
 class ServiceSiteViewSet(api.ScopedModelViewSet):

@@ -306,6 +306,12 @@ class Enterprise(ScopedModel):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def normalize_natural_key(cls, value):
+        """A USCC as stored: upper case, full-width folded, no spaces (``91350100m…`` and
+        ``９１３５…`` name ``91350100M…``). Validity is ``clean``'s business."""
+        return validators._compact(value).upper() if isinstance(value, str) else value
+
     #: Stored values ``save`` and ``clean`` compare against (set when a row is loaded).
     TRACKED = (
         "uscc",
@@ -382,7 +388,7 @@ class Enterprise(ScopedModel):
             if exc.code != validators.USCC_CHECK_OVERRIDABLE:
                 errors["uscc"] = exc.messages
                 return
-            self.uscc = validators._compact(self.uscc).upper()
+            self.uscc = self.normalize_natural_key(self.uscc)
             user = self.validating_user
             if not reason:
                 errors["uscc"] = exc.messages

@@ -95,7 +95,7 @@ class CoverageReportView(ScopedRegionMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         region = self.get_region()
-        summaries = CoverageSummary.objects.filter(building=None, park=None)
+        summaries = CoverageSummary.objects.filter(building=None, park=None, grid=None)
         total = summaries.filter(region=region).first()
         if region.level == Region.Level.COMMUNITY:
             rows = [
@@ -146,14 +146,16 @@ class CoverageReportView(ScopedRegionMixin, TemplateView):
         ]
 
     def should_found(self, region):
-        facts = scoping.restrict(
-            EnterpriseFacts.objects.filter(should_found=True), self.request.user
-        )
-        return (
-            facts.filter(enterprise__region__path__startswith=region.path)
-            .select_related("enterprise", "enterprise__building", "enterprise__party_organization")
-            .order_by("-full_members", "enterprise__name", "enterprise_id")
-        )
+        user = self.request.user
+        facts = scoping.restrict(EnterpriseFacts.objects.filter(should_found=True), user)
+        if region.path != scoping.scope_prefix(user):
+            # Only when it narrows the scope: the same path condition twice makes PostgreSQL
+            # square its selectivity and walk every enterprise of the district (0.5 s at
+            # 500,000 enterprises instead of 25 ms).
+            facts = facts.filter(enterprise__region__path__startswith=region.path)
+        return facts.select_related(
+            "enterprise", "enterprise__building", "enterprise__party_organization"
+        ).order_by("-full_members", "enterprise__name", "enterprise_id")
 
 
 class ShouldFoundExportView(CoverageReportView):

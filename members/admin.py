@@ -56,6 +56,6 @@ class MemberAdmin(ScopedAdmin):
         form.validating_user = request.user  # a class built for this request
         return form
 
-    raw_id_fields = ["organization", "residential_region"]
+    raw_id_fields = ["organization", "employer", "residential_region", "residential_grid"]
     readonly_fields = ["id_number_masked", "mobile_masked", "created_at", "updated_at"]
     list_select_related = ["organization"]

@@ -64,7 +64,9 @@ class MemberViewSet(api.ScopedModelViewSet):
     """Party members. ``POST members/lookup/`` finds one by ID number (never in a URL);
     ``POST members/upsert/`` creates or updates by ID number."""
 
-    queryset = Member.objects.select_related("organization", "residential_region")
+    queryset = Member.objects.select_related(
+        "organization", "residential_region", "residential_grid", "employer"
+    )
     serializer_class = MemberSerializer
     filterset_class = MemberFilterSet
     ordering_fields = ["name", "birth_date", "joined_on", "updated_at"]

@@ -88,6 +88,7 @@ class MemberImport(imports.ImportSpec):
         imports.ImportColumn("flowing"),
         imports.ImportColumn("flowing_destination"),
         imports.ImportColumn("residential_region", header="居住地社区代码"),
+        imports.ImportColumn("residential_grid", header="报到网格编码"),
         imports.ImportColumn("note"),
     ]
 

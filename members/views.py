@@ -55,7 +55,9 @@ class MemberListView(views.ObjectListView):
 
 
 class MemberDetailView(views.ObjectDetailView):
-    queryset = Member.objects.select_related("organization", "residential_region")
+    queryset = Member.objects.select_related(
+        "organization", "residential_region", "residential_grid", "employer"
+    )
     template_name = "members/member_detail.html"
     fields = [
         *(

@@ -143,7 +143,8 @@ class BriefRelatedField(serializers.RelatedField):
             if isinstance(data, int):
                 return queryset.get(pk=data)
             if isinstance(data, str) and key:
-                return queryset.get(**{key: data})
+                normalize = getattr(queryset.model, "normalize_natural_key", None)
+                return queryset.get(**{key: normalize(data) if normalize else data})
             raise TypeError
         except queryset.model.DoesNotExist:
             self.fail("does_not_exist", value=data)

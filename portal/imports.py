@@ -197,7 +197,8 @@ class ImportColumn:
         if self.custom_parse is not None:
             return self.custom_parse(text)
         if self.relation is not None:
-            return text
+            normalize = getattr(self.relation, "normalize_natural_key", None)
+            return normalize(text) if normalize else text
         if self.choices:
             if text not in self.choices:
                 labels = "、".join(str(label) for _value, label in self.model_field.choices)

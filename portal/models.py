@@ -51,6 +51,12 @@ class ScopedModel(TimestampedModel):
     class Meta:
         abstract = True
 
+    @classmethod
+    def normalize_natural_key(cls, value):
+        """A natural key as someone typed it, in the spelling it is stored in: imports and
+        the API look relations up by this (``code`` as typed, a USCC upper-cased ...)."""
+        return value.strip() if isinstance(value, str) else value
+
     def get_absolute_url(self):
         meta = self._meta
         return reverse(f"{meta.app_label}:{meta.model_name}_detail", args=[self.pk])

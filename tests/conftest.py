@@ -26,9 +26,11 @@ PASSWORD = "Correct-Horse-9"
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
     # Tests hash passwords with a fast hasher; production keeps Django's PBKDF2 default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Uploads of each test go to its own folder: no file is left behind or collides.
+    settings.MEDIA_ROOT = tmp_path / "media"
     from portal.celery import app
 
     app.conf.task_always_eager = True

@@ -136,9 +136,8 @@ def case_users(district, users):
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    """Uploaded photos go to a temporary MEDIA_ROOT."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+def media(settings):
+    """The test's own temporary MEDIA_ROOT (set for every test by tests/conftest.py)."""
     return settings.MEDIA_ROOT
 
 

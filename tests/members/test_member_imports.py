@@ -42,6 +42,7 @@ HEADER = [
     "流动党员",
     "流向地",
     "居住地社区代码",
+    "报到网格编码",
     "备注",
 ]
 COL = {name: i for i, name in enumerate(HEADER)}
@@ -388,3 +389,25 @@ def test_template_and_upload_through_the_ui(
 )
 def test_booleans(text, value):
     assert imports.parse_bool(text) is value
+
+
+def test_employer_by_uscc_and_grid_by_code_link_the_registers(users, district):
+    from grids.models import Grid
+    from tests.buildings.conftest import make_enterprise, make_uscc
+
+    employer = make_enterprise(district["a1"], "导入测试科技有限公司", 4242)
+    grid = Grid.objects.create(code="GIMP01", name="导入网格", region=district["a1"])
+    rows = member_rows(count=2)
+    rows[0][COL["工作单位统一社会信用代码"]] = make_uscc(4242).lower()  # spelled loosely
+    rows[0][COL["居住地社区代码"]] = COMMUNITY_A
+    rows[0][COL["报到网格编码"]] = "GIMP01"
+    rows[1][COL["工作单位统一社会信用代码"]] = make_uscc(4243)  # in no register
+    result = run(to_csv(rows), users["admin"])
+    assert errors_of(result) == [(3, "工作单位统一社会信用代码", errors_of(result)[0][2])]
+    assert Member.objects.count() == 0
+
+    rows[1][COL["工作单位统一社会信用代码"]] = ""
+    result = run(to_csv(rows), users["admin"])
+    assert result.ok, errors_of(result)
+    linked = Member.objects.get(employer__isnull=False)
+    assert (linked.employer, linked.residential_grid) == (employer, grid)

@@ -36,9 +36,17 @@ def pinned(key, filters):
 
 @pytest.fixture
 def many(district):
-    """150 members over 10 branches of A, each with an encrypted ID number and mobile, and
-    a residential community (the API shows it)."""
+    """150 members over 10 branches of A, each with an encrypted ID number and mobile, a
+    residential community and grid, and an employer (the API shows all three)."""
+    from grids.models import Grid
+    from tests.buildings.conftest import make_enterprise
+
     branches = add_branches(district["a_general"], 10, "QRY", "计数")
+    employers = [make_enterprise(district["a1"], f"计数公司{i}", 900 + i) for i in range(3)]
+    grids = [
+        Grid.objects.create(code=f"QG{i}", name=f"计数网格{i}", region=district["a1"])
+        for i in range(3)
+    ]
     members = []
     for i in range(150):
         name = f"党员{i:03d}"
@@ -49,6 +57,8 @@ def many(district):
             category=Member.Category.PROBATIONARY,
             joined_on=date(2024, 7, 1),
             residential_region=district["a1"],
+            residential_grid=grids[i % 3],
+            employer=employers[i % 3],
         )
         member.set_id_number(make_id_number(date(1970, 1, 1 + i % 28), 100 + i))
         member.set_mobile(f"139{i:08d}")
