@@ -39,7 +39,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from grids.models import Case, CaseCategory, CaseStep, Grid
 from grids.services import cases as services
 from portal import scoping
-from portal.accounts.models import ApiToken, hash_token
 
 #: States an Open311 client sees as "closed": the work is done (or refused).
 CLOSED_STATES = (Case.State.RESOLVED, Case.State.VERIFIED, Case.State.CLOSED, Case.State.REJECTED)
@@ -79,19 +78,24 @@ def params(request):
     return {key: source.get(key, "") for key in source}
 
 
-def api_user(request, data):
-    """The account of the ``api_key`` (an active token of an active user), or the signed-in
-    user; None without either."""
+def api_user(request, data, *, allow_session=True):
+    """The account of the ``api_key`` (checked like the API's ``Authorization: Token``: active,
+    unexpired, its use recorded and its writes attributed to it in the audit trail), or the
+    signed-in user where ``allow_session``; None without either."""
+    from rest_framework.exceptions import AuthenticationFailed
+
+    from portal.accounts.authentication import TokenAuthentication
+
     key = (data or {}).get("api_key", "").strip()
     if key:
-        token = (
-            ApiToken.objects.active()
-            .select_related("user", "user__scope_region")
-            .filter(key_hash=hash_token(key))
-            .first()
-        )
-        return token.user if token is not None and token.user.is_active else None
-    return request.user if request.user.is_authenticated else None
+        try:
+            user, _token = TokenAuthentication().authenticate_credentials(key)
+        except AuthenticationFailed:
+            return None
+        return user
+    if allow_session and request.user.is_authenticated:
+        return request.user
+    return None
 
 
 # --- services ------------------------------------------------------------------------------
@@ -324,7 +328,9 @@ def requests_view(request, fmt):
     data = params(request)
     if data is None:
         return error(400, _("请求内容应为表单或 JSON 对象。"))
-    user = api_user(request, data)
+    # A write takes the key only: this view is exempt from CSRF, so a signed-in browser
+    # session must not be able to file a case from another site's form.
+    user = api_user(request, data, allow_session=request.method != "POST")
     if user is None:
         return error(401, _("缺少或无效的 api_key。"))
     if request.method == "POST":

@@ -183,3 +183,31 @@ def test_request_list_filters(users, case_users, grids, key_a):
     assert ids(key_a, start_date="2000-01-01T00:00:00Z", end_date="2000-01-02") == set()
     response = client.get("/open311/v2/requests.json", {"api_key": key_a, "status": "pending"})
     assert response.status_code == 400
+
+
+def test_a_signed_in_session_cannot_file_without_a_key_and_a_keys_writes_are_attributed(
+    client_for, users, grids, key_a
+):
+    # The endpoint is exempt from CSRF, so a browser session alone must not file a case.
+    browser = client_for(users["worker_a"])
+    response = browser.post(
+        "/open311/v2/requests.json", {"service_code": "ENV", **IN_GRID_A, "description": "x"}
+    )
+    assert response.status_code == 401
+    assert response.json()[0]["code"] == 401
+    assert not Case.objects.exists()
+    # Reading with the session still works (no side effects).
+    assert browser.get("/open311/v2/requests.json").status_code == 200
+
+    response = Client().post(
+        "/open311/v2/requests.json",
+        {"api_key": key_a, "service_code": "ENV", **IN_GRID_A, "description": "路灯不亮"},
+    )
+    assert response.status_code == 200, response.content
+    token = ApiToken.objects.get(user=users["sync_a"])
+    assert token.last_used_at is not None
+    from django.apps import apps
+
+    case_events = apps.get_model("grids", "CaseEvent")  # pghistory's audit rows of cases
+    event = case_events.objects.select_related("pgh_context").get(pgh_label="insert")
+    assert event.pgh_context.metadata["token"] == token.pk
