@@ -3,7 +3,8 @@ tenancy records (/tenancies/, read only: ``sync_tenancies`` keeps them)."""
 
 from django.urls import path
 
-from buildings import views
+from buildings import forms, views
+from buildings.models import Building, Enterprise, Park, ServiceSite
 from portal.views import object_urls
 
 app_name = "buildings"
@@ -11,47 +12,35 @@ app_name = "buildings"
 urlpatterns = [
     *object_urls(
         "parks/",
-        "park",
+        Park,
         list_view=views.ParkListView,
         detail=views.ParkDetailView,
-        history=views.ParkHistoryView,
-        edit=views.ParkEditView,
-        delete=views.ParkDeleteView,
-        import_view=views.ParkImportView,
-        template=views.ParkTemplateView,
+        form=forms.ParkForm,
+        importable=True,
     ),
     *object_urls(
         "buildings/",
-        "building",
+        Building,
         list_view=views.BuildingListView,
         detail=views.BuildingDetailView,
-        history=views.BuildingHistoryView,
-        edit=views.BuildingEditView,
-        delete=views.BuildingDeleteView,
-        import_view=views.BuildingImportView,
-        template=views.BuildingTemplateView,
+        form=forms.BuildingForm,
+        importable=True,
     ),
     *object_urls(
         "enterprises/",
-        "enterprise",
+        Enterprise,
         list_view=views.EnterpriseListView,
         detail=views.EnterpriseDetailView,
-        history=views.EnterpriseHistoryView,
-        edit=views.EnterpriseEditView,
-        delete=views.EnterpriseDeleteView,
-        import_view=views.EnterpriseImportView,
-        template=views.EnterpriseTemplateView,
+        form=forms.EnterpriseForm,
+        importable=True,
     ),
     *object_urls(
         "service-sites/",
-        "servicesite",
+        ServiceSite,
         list_view=views.ServiceSiteListView,
         detail=views.ServiceSiteDetailView,
-        history=views.ServiceSiteHistoryView,
-        edit=views.ServiceSiteEditView,
-        delete=views.ServiceSiteDeleteView,
-        import_view=views.ServiceSiteImportView,
-        template=views.ServiceSiteTemplateView,
+        form=forms.ServiceSiteForm,
+        importable=True,
     ),
     path("tenancies/", views.TenancyListView.as_view(), name="tenancy_list"),
 ]

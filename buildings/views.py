@@ -15,7 +15,6 @@ from buildings.filters import (
     ServiceSiteFilterSet,
     TenancyFilterSet,
 )
-from buildings.forms import BuildingForm, EnterpriseForm, ParkForm, ServiceSiteForm
 from buildings.models import (
     ENTERPRISE_INPUT_FIELDS,
     Building,
@@ -132,27 +131,6 @@ class ParkDetailView(views.ObjectDetailView):
         }
 
 
-class ParkHistoryView(views.ObjectHistoryView):
-    queryset = Park.objects.all()
-
-
-class ParkEditView(views.ObjectEditView):
-    queryset = Park.objects.all()
-    form_class = ParkForm
-
-
-class ParkDeleteView(views.ObjectDeleteView):
-    queryset = Park.objects.all()
-
-
-class ParkImportView(views.ObjectImportView):
-    queryset = Park.objects.all()
-
-
-class ParkTemplateView(views.ImportTemplateView):
-    queryset = Park.objects.all()
-
-
 # --- buildings -----------------------------------------------------------------------------
 
 
@@ -231,27 +209,6 @@ class BuildingDetailView(views.ObjectDetailView):
         }
 
 
-class BuildingHistoryView(views.ObjectHistoryView):
-    queryset = Building.objects.all()
-
-
-class BuildingEditView(views.ObjectEditView):
-    queryset = Building.objects.all()
-    form_class = BuildingForm
-
-
-class BuildingDeleteView(views.ObjectDeleteView):
-    queryset = Building.objects.all()
-
-
-class BuildingImportView(views.ObjectImportView):
-    queryset = Building.objects.all()
-
-
-class BuildingTemplateView(views.ImportTemplateView):
-    queryset = Building.objects.all()
-
-
 # --- enterprises ---------------------------------------------------------------------------
 
 
@@ -327,27 +284,6 @@ class EnterpriseDetailView(views.ObjectDetailView):
         }
 
 
-class EnterpriseHistoryView(views.ObjectHistoryView):
-    queryset = Enterprise.objects.all()
-
-
-class EnterpriseEditView(views.ObjectEditView):
-    queryset = Enterprise.objects.all()
-    form_class = EnterpriseForm
-
-
-class EnterpriseDeleteView(views.ObjectDeleteView):
-    queryset = Enterprise.objects.all()
-
-
-class EnterpriseImportView(views.ObjectImportView):
-    queryset = Enterprise.objects.all()
-
-
-class EnterpriseTemplateView(views.ImportTemplateView):
-    queryset = Enterprise.objects.all()
-
-
 # --- service sites -------------------------------------------------------------------------
 
 
@@ -368,27 +304,6 @@ class ServiceSiteListView(views.ObjectListView):
 
 class ServiceSiteDetailView(views.ObjectDetailView):
     queryset = ServiceSite.objects.select_related("region", "building")
-
-
-class ServiceSiteHistoryView(views.ObjectHistoryView):
-    queryset = ServiceSite.objects.all()
-
-
-class ServiceSiteEditView(views.ObjectEditView):
-    queryset = ServiceSite.objects.all()
-    form_class = ServiceSiteForm
-
-
-class ServiceSiteDeleteView(views.ObjectDeleteView):
-    queryset = ServiceSite.objects.all()
-
-
-class ServiceSiteImportView(views.ObjectImportView):
-    queryset = ServiceSite.objects.all()
-
-
-class ServiceSiteTemplateView(views.ImportTemplateView):
-    queryset = ServiceSite.objects.all()
 
 
 # --- tenancies -----------------------------------------------------------------------------

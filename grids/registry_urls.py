@@ -4,6 +4,7 @@ modules' "cases/", "mine/", "wishes/", "visits/" prefixes, none of which these m
 from django.urls import path
 
 from grids import registry_views as views
+from grids.models import Grid
 from portal.views import object_urls
 
 urlpatterns = [
@@ -11,13 +12,10 @@ urlpatterns = [
     path("export.geojson", views.GridGeoJSONExportView.as_view(), name="grid_export_geojson"),
     *object_urls(
         "",
-        "grid",
+        Grid,
         list_view=views.GridListView,
         detail=views.GridDetailView,
-        history=views.GridHistoryView,
         edit=views.GridEditView,
-        delete=views.GridDeleteView,
         import_view=views.GridImportView,
-        template=views.GridTemplateView,
     ),
 ]

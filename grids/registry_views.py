@@ -137,10 +137,6 @@ def _url(name):
         return None
 
 
-class GridHistoryView(views.ObjectHistoryView):
-    queryset = Grid.objects.all()
-
-
 class GridEditView(views.ObjectEditView):
     queryset = Grid.objects.all()
     form_class = GridForm
@@ -152,10 +148,6 @@ class GridEditView(views.ObjectEditView):
                 self.request.POST, self.request.FILES, instance=instance, user=self.request.user
             )
         return super().get_form(instance)
-
-
-class GridDeleteView(views.ObjectDeleteView):
-    queryset = Grid.objects.all()
 
 
 class GridImportView(views.ObjectImportView):
@@ -183,10 +175,6 @@ class GridImportView(views.ObjectImportView):
         )
         transaction.on_commit(lambda: run_import.delay(job.pk))
         return redirect("import_job", pk=job.pk)
-
-
-class GridTemplateView(views.ImportTemplateView):
-    queryset = Grid.objects.all()
 
 
 class GridGeoJSONExportView(views.ScopedViewMixin, View):

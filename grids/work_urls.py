@@ -4,6 +4,7 @@
 from django.urls import path, re_path
 
 from grids import work_views as views
+from grids.models import Visit, Wish
 from portal.views import object_urls
 
 urlpatterns = [
@@ -16,20 +17,16 @@ urlpatterns = [
     path("wishes/<int:pk>/photo/", views.WishPhotoView.as_view(), name="wish_photo"),
     *object_urls(
         "wishes/",
-        "wish",
+        Wish,
         list_view=views.WishListView,
         detail=views.WishDetailView,
-        history=views.WishHistoryView,
         edit=views.WishEditView,
-        delete=views.WishDeleteView,
     ),
     *object_urls(
         "visits/",
-        "visit",
+        Visit,
         list_view=views.VisitListView,
         detail=views.VisitDetailView,
-        history=views.VisitHistoryView,
         edit=views.VisitEditView,
-        delete=views.VisitDeleteView,
     ),
 ]

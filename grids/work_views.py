@@ -178,10 +178,6 @@ def mask_contact(value):
     return value[:1] + "*" * max(len(value) - 1, 1)
 
 
-class WishHistoryView(views.ObjectHistoryView):
-    queryset = Wish.objects.all()
-
-
 class WishEditView(views.ObjectEditView):
     """Submit a wish (a new one goes through ``wishes.submit``), or correct one that still
     waits for review."""
@@ -199,10 +195,6 @@ class WishEditView(views.ObjectEditView):
             return self.render_to_response(
                 self.get_context_data(form=form, object=form.instance), status=400
             )
-
-
-class WishDeleteView(views.ObjectDeleteView):
-    queryset = Wish.objects.all()
 
 
 class WishActionView(views.ScopedViewMixin, TemplateView):
@@ -322,10 +314,6 @@ class VisitDetailView(views.ObjectDetailView):
     ]
 
 
-class VisitHistoryView(views.ObjectHistoryView):
-    queryset = Visit.objects.all()
-
-
 class VisitEditView(views.ObjectEditView):
     queryset = Visit.objects.all()
     form_class = VisitForm
@@ -347,10 +335,6 @@ class VisitEditView(views.ObjectEditView):
             return self.render_to_response(
                 self.get_context_data(form=form, object=form.instance), status=400
             )
-
-
-class VisitDeleteView(views.ObjectDeleteView):
-    queryset = Visit.objects.all()
 
 
 class VisitCoverageView(views.ScopedViewMixin, TemplateView):

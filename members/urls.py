@@ -1,16 +1,14 @@
-from members import views
+from members import forms, views
+from members.models import Member
 from portal.views import object_urls
 
 app_name = "members"
 
 urlpatterns = object_urls(
     "",
-    "member",
+    Member,
     list_view=views.MemberListView,
     detail=views.MemberDetailView,
-    history=views.MemberHistoryView,
-    edit=views.MemberEditView,
-    delete=views.MemberDeleteView,
-    import_view=views.MemberImportView,
-    template=views.MemberTemplateView,
+    form=forms.MemberForm,
+    importable=True,
 )

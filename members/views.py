@@ -2,7 +2,6 @@ from django.utils.translation import gettext_lazy as _
 
 from members import sensitive
 from members.filters import MemberFilterSet
-from members.forms import MemberForm
 from members.models import INPUT_FIELDS, Member
 from portal import views
 from portal.models import SensitiveAccess
@@ -83,24 +82,3 @@ class MemberDetailView(views.ObjectDetailView):
             "can_unmask": self.request.user.has_perm(sensitive.PERMISSION),
             "unmasked": sensitive.wants_unmasked(self.request),
         }
-
-
-class MemberHistoryView(views.ObjectHistoryView):
-    queryset = Member.objects.all()
-
-
-class MemberEditView(views.ObjectEditView):
-    queryset = Member.objects.all()
-    form_class = MemberForm
-
-
-class MemberDeleteView(views.ObjectDeleteView):
-    queryset = Member.objects.all()
-
-
-class MemberImportView(views.ObjectImportView):
-    queryset = Member.objects.all()
-
-
-class MemberTemplateView(views.ImportTemplateView):
-    queryset = Member.objects.all()

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from organizations import views
+from organizations import forms, views
+from organizations.models import LeadershipPosition, Organization
 from portal.views import object_urls
 
 app_name = "organizations"
@@ -10,22 +11,17 @@ urlpatterns = [
     path("tree/<int:pk>/", views.OrganizationTreeView.as_view(), name="organization_tree_children"),
     *object_urls(
         "positions/",
-        "leadershipposition",
+        LeadershipPosition,
         list_view=views.LeadershipPositionListView,
         detail=views.LeadershipPositionDetailView,
-        history=views.LeadershipPositionHistoryView,
-        edit=views.LeadershipPositionEditView,
-        delete=views.LeadershipPositionDeleteView,
+        form=forms.LeadershipPositionForm,
     ),
     *object_urls(
         "",
-        "organization",
+        Organization,
         list_view=views.OrganizationListView,
         detail=views.OrganizationDetailView,
-        history=views.OrganizationHistoryView,
-        edit=views.OrganizationEditView,
-        delete=views.OrganizationDeleteView,
-        import_view=views.OrganizationImportView,
-        template=views.OrganizationTemplateView,
+        form=forms.OrganizationForm,
+        importable=True,
     ),
 ]

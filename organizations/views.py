@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from organizations.filters import LeadershipPositionFilterSet, OrganizationFilterSet
-from organizations.forms import LeadershipPositionForm, OrganizationForm
 from organizations.models import LeadershipPosition, Organization
 from portal import scoping, views
 from portal.tables import Column
@@ -47,27 +46,6 @@ class OrganizationDetailView(views.ObjectDetailView):
             "positions": scoping.restrict(obj.positions.all(), user).order_by("ended_on", "title"),
             "can_add_position": scoping.can(user, LeadershipPosition, "add"),
         }
-
-
-class OrganizationHistoryView(views.ObjectHistoryView):
-    queryset = Organization.objects.all()
-
-
-class OrganizationEditView(views.ObjectEditView):
-    queryset = Organization.objects.all()
-    form_class = OrganizationForm
-
-
-class OrganizationDeleteView(views.ObjectDeleteView):
-    queryset = Organization.objects.all()
-
-
-class OrganizationImportView(views.ObjectImportView):
-    queryset = Organization.objects.all()
-
-
-class OrganizationTemplateView(views.ImportTemplateView):
-    queryset = Organization.objects.all()
 
 
 class OrganizationTreeView(views.ScopedViewMixin, TemplateView):
@@ -119,16 +97,3 @@ class LeadershipPositionListView(views.ObjectListView):
 
 class LeadershipPositionDetailView(views.ObjectDetailView):
     queryset = LeadershipPosition.objects.select_related("organization")
-
-
-class LeadershipPositionHistoryView(views.ObjectHistoryView):
-    queryset = LeadershipPosition.objects.all()
-
-
-class LeadershipPositionEditView(views.ObjectEditView):
-    queryset = LeadershipPosition.objects.all()
-    form_class = LeadershipPositionForm
-
-
-class LeadershipPositionDeleteView(views.ObjectDeleteView):
-    queryset = LeadershipPosition.objects.all()

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from portal import access_log, regions
+from portal.models import Region
 from portal.views import object_urls
 
 app_name = "portal"
@@ -10,14 +11,11 @@ app_name = "portal"
 urlpatterns = [
     *object_urls(
         "regions/",
-        "region",
+        Region,
         list_view=regions.RegionListView,
         detail=regions.RegionDetailView,
-        history=regions.RegionHistoryView,
-        edit=regions.RegionEditView,
-        delete=regions.RegionDeleteView,
-        import_view=regions.RegionImportView,
-        template=regions.RegionTemplateView,
+        form=regions.RegionForm,
+        importable=True,
     ),
     path(
         "audit/sensitive/",

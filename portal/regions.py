@@ -60,27 +60,6 @@ class RegionDetailView(views.ObjectDetailView):
         return {"children": children, "children_title": _("下级区划")}
 
 
-class RegionHistoryView(views.ObjectHistoryView):
-    queryset = Region.objects.all()
-
-
-class RegionEditView(views.ObjectEditView):
-    queryset = Region.objects.all()
-    form_class = RegionForm
-
-
-class RegionDeleteView(views.ObjectDeleteView):
-    queryset = Region.objects.all()
-
-
-class RegionImportView(views.ObjectImportView):
-    queryset = Region.objects.all()
-
-
-class RegionTemplateView(views.ImportTemplateView):
-    queryset = Region.objects.all()
-
-
 class RegionSerializer(api.ScopedModelSerializer):
     class Meta:
         model = Region

@@ -480,24 +480,48 @@ class AutocompleteView(LoginRequiredMixin, View):
 
 
 def object_urls(
-    prefix, name, *, list_view, detail, history, edit, delete, import_view=None, template=None
+    prefix,
+    model,
+    *,
+    list_view,
+    detail,
+    form=None,
+    edit=None,
+    history=None,
+    delete=None,
+    importable=False,
+    import_view=None,
+    template=None,
 ):
-    """The URL patterns of one model's generic pages, named ``<name>_list`` and so on."""
+    """The URL patterns of one model's generic pages, named ``<model_name>_list`` and so on.
+
+    Pages without a view of their own are the generic ones for ``model``: history, delete,
+    edit (with ``form``) and, when ``importable``, import and its template download."""
     from django.urls import path
 
+    name = model._meta.model_name
+    queryset = model._default_manager.all()
+
+    def page(given, generic, **attrs):
+        return given.as_view() if given else generic.as_view(queryset=queryset, **attrs)
+
+    edit_page = page(edit, ObjectEditView, form_class=form)
+    history_page = page(history, ObjectHistoryView)
     patterns = [
         path(f"{prefix}", list_view.as_view(), name=f"{name}_list"),
-        path(f"{prefix}add/", edit.as_view(), name=f"{name}_add"),
+        path(f"{prefix}add/", edit_page, name=f"{name}_add"),
         path(f"{prefix}<int:pk>/", detail.as_view(), name=f"{name}_detail"),
-        path(f"{prefix}<int:pk>/history/", history.as_view(), name=f"{name}_history"),
-        path(f"{prefix}<int:pk>/edit/", edit.as_view(), name=f"{name}_edit"),
-        path(f"{prefix}<int:pk>/delete/", delete.as_view(), name=f"{name}_delete"),
+        path(f"{prefix}<int:pk>/history/", history_page, name=f"{name}_history"),
+        path(f"{prefix}<int:pk>/edit/", edit_page, name=f"{name}_edit"),
+        path(f"{prefix}<int:pk>/delete/", page(delete, ObjectDeleteView), name=f"{name}_delete"),
     ]
-    if import_view is not None:
+    if importable or import_view is not None:
         patterns += [
-            path(f"{prefix}import/", import_view.as_view(), name=f"{name}_import"),
+            path(f"{prefix}import/", page(import_view, ObjectImportView), name=f"{name}_import"),
             path(
-                f"{prefix}import/template.csv", template.as_view(), name=f"{name}_import_template"
+                f"{prefix}import/template.csv",
+                page(template, ImportTemplateView),
+                name=f"{name}_import_template",
             ),
         ]
     return patterns
