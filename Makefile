@@ -40,6 +40,7 @@ bench: install
 	$(PY) -m bench.run
 	$(PY) -m bench.members
 	$(PY) -m bench.buildings
+	$(PY) -m bench.grids
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

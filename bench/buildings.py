@@ -27,10 +27,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 SERVER = "postgres://postgres@127.0.0.1:5432"
 DEMO_URL = f"{SERVER}/partyportal_bench_buildings_demo"
 SCALE_URL = f"{SERVER}/partyportal_bench_buildings"
-MACHINE = (
-    "2 cores, 24 GiB, PostgreSQL 15 on 127.0.0.1 (shared with other work while measured), "
-    "gunicorn 2 workers × 4 threads"
-)
+MACHINE = "2 cores, 24 GiB, PostgreSQL 15 on 127.0.0.1, gunicorn 2 workers × 4 threads"
 
 
 def measure(args):

@@ -274,7 +274,7 @@ def main():
         "# Performance: grid work (issue 5)",
         "",
         f"Measured {date(2026, 11, 30).isoformat()} with `python -m bench.grids` on this",
-        "project's machine kind (2 cores shared with other work, real PostgreSQL 15 on",
+        "project's machine kind (2 cores, real PostgreSQL 15 on",
         "127.0.0.1), the app served by gunicorn (2 workers x 4 threads), "
         f"{args.concurrency} concurrent clients, {args.requests} requests per case.",
         "",

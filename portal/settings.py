@@ -258,4 +258,4 @@ LOGGING = {
 }
 
 # Days a member or unit has to fulfil a micro-wish they claimed before it is released.
-WISH_CLAIM_DAYS = 14
+WISH_CLAIM_DAYS = env.int("WISH_CLAIM_DAYS", default=14)
