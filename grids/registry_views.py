@@ -5,10 +5,9 @@ import json
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,8 +19,8 @@ from grids.filters import GridFilterSet
 from grids.forms import GridForm, GridImportForm
 from grids.models import Case, Grid
 from members.models import Member
-from portal import crypto, exports, scoping, views
-from portal.models import ImportJob, Region
+from portal import exports, scoping, views
+from portal.models import Region
 from portal.tables import Column
 
 
@@ -154,27 +153,7 @@ class GridImportView(views.ObjectImportView):
     """The shared import page; it also takes a GeoJSON FeatureCollection."""
 
     queryset = Grid.objects.all()
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("form", GridImportForm())
-        return super().get_context_data(**kwargs)
-
-    def post(self, request, *args, **kwargs):
-        from portal.tasks import run_import
-
-        form = GridImportForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
-        upload = form.cleaned_data["file"]
-        job = ImportJob.objects.create(
-            user=request.user,
-            spec="grids.grid",
-            filename=upload.name,
-            content=crypto.encrypt_bytes(upload.read()),
-            dry_run=form.cleaned_data["dry_run"],
-        )
-        transaction.on_commit(lambda: run_import.delay(job.pk))
-        return redirect("import_job", pk=job.pk)
+    form_class = GridImportForm
 
 
 class GridGeoJSONExportView(views.ScopedViewMixin, View):

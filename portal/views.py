@@ -349,13 +349,15 @@ class ObjectImportView(ScopedViewMixin, TemplateView):
 
     template_name = "portal/object_import.html"
     action = "add"
+    #: The upload form (a model whose import takes other file types gives its own).
+    form_class = ImportForm
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         spec = imports.get_spec(_spec_label(self.model))
         context.update(
             self.model_context(),
-            form=kwargs.get("form") or ImportForm(),
+            form=kwargs.get("form") or self.form_class(),
             headers=spec.template_headers(),
             jobs=ImportJob.objects.filter(user=self.request.user, spec=spec.label)[:10],
         )
@@ -364,7 +366,7 @@ class ObjectImportView(ScopedViewMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         from portal.tasks import run_import
 
-        form = ImportForm(request.POST, request.FILES)
+        form = self.form_class(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         upload = form.cleaned_data["file"]
