@@ -135,47 +135,35 @@ LEFT JOIN (
 ) s ON s.building_id = b.id
 """  # noqa: S608 - only constant SQL fragments are interpolated
 
-PARKS_SQL = f"""
+
+def _through_buildings(level, table, key):
+    """The summary rows of parks or grids: the figures of the enterprises and service sites
+    in their buildings (``buildings_building.<key>``)."""
+    ids = {"park": "NULL, t.id, NULL", "grid": "NULL, NULL, t.id"}[level]
+    return f"""
 INSERT INTO buildings_coveragesummary ({SUMMARY_COLUMNS})
-SELECT 'park', p.region_id, NULL, p.id, NULL, {ZEROED}
-FROM buildings_park p
+SELECT '{level}', t.region_id, {ids}, {ZEROED}
+FROM {table} t
 LEFT JOIN (
-    SELECT b.park_id, {FIGURES}
+    SELECT b.{key}, {FIGURES}
     FROM buildings_enterprise e
     JOIN buildings_enterprisefacts f ON f.enterprise_id = e.id
     JOIN buildings_building b ON b.id = e.building_id
-    WHERE b.park_id IS NOT NULL
-    GROUP BY b.park_id
-) g ON g.park_id = p.id
+    WHERE b.{key} IS NOT NULL
+    GROUP BY b.{key}
+) g ON g.{key} = t.id
 LEFT JOIN (
-    SELECT b.park_id, count(*) AS sites, sum(ss.full_time_workers) AS workers
+    SELECT b.{key}, count(*) AS sites, sum(ss.full_time_workers) AS workers
     FROM buildings_servicesite ss
     JOIN buildings_building b ON b.id = ss.building_id
-    WHERE b.park_id IS NOT NULL
-    GROUP BY b.park_id
-) s ON s.park_id = p.id
+    WHERE b.{key} IS NOT NULL
+    GROUP BY b.{key}
+) s ON s.{key} = t.id
 """  # noqa: S608 - only constant SQL fragments are interpolated
 
-GRIDS_SQL = f"""
-INSERT INTO buildings_coveragesummary ({SUMMARY_COLUMNS})
-SELECT 'grid', gr.region_id, NULL, NULL, gr.id, {ZEROED}
-FROM grids_grid gr
-LEFT JOIN (
-    SELECT b.grid_id, {FIGURES}
-    FROM buildings_enterprise e
-    JOIN buildings_enterprisefacts f ON f.enterprise_id = e.id
-    JOIN buildings_building b ON b.id = e.building_id
-    WHERE b.grid_id IS NOT NULL
-    GROUP BY b.grid_id
-) g ON g.grid_id = gr.id
-LEFT JOIN (
-    SELECT b.grid_id, count(*) AS sites, sum(ss.full_time_workers) AS workers
-    FROM buildings_servicesite ss
-    JOIN buildings_building b ON b.id = ss.building_id
-    WHERE b.grid_id IS NOT NULL
-    GROUP BY b.grid_id
-) s ON s.grid_id = gr.id
-"""  # noqa: S608 - only constant SQL fragments are interpolated
+
+PARKS_SQL = _through_buildings("park", "buildings_park", "park_id")
+GRIDS_SQL = _through_buildings("grid", "grids_grid", "grid_id")
 
 LEVEL_CASES = " ".join(f"WHEN '{region}' THEN '{level}'" for region, level in REGION_LEVELS.items())
 
