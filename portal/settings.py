@@ -104,6 +104,10 @@ INSTALLED_APPS = [
     "members",
     "buildings",
     "grids",
+    # The portal's top: it reads every app above, none of them reads it.
+    "dashboard",
+    "search",
+    "reports",
 ]
 
 MIDDLEWARE = [
