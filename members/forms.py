@@ -7,10 +7,11 @@ from portal.forms import ScopedModelForm
 
 class MemberForm(ScopedModelForm):
     """The ID number and mobile are typed in plain and stored encrypted; on an edit a blank
-    box keeps the stored value."""
+    box keeps the stored value, and "clear the mobile" removes a stored one."""
 
     id_number = forms.CharField(label=_("身份证号"), max_length=20, required=False)
     mobile = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    clear_mobile = forms.BooleanField(label=_("清除已登记的手机号"), required=False)
 
     class Meta:
         model = Member
@@ -28,9 +29,16 @@ class MemberForm(ScopedModelForm):
                 }
         else:
             self.fields["id_number"].required = True
+        if not self.instance.mobile_masked:
+            del self.fields["clear_mobile"]  # nothing stored to clear
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("clear_mobile"):
+            if (cleaned.get("mobile") or "").strip():
+                self.add_error("mobile", _("填写了新手机号时不能同时清除手机号。"))
+                return cleaned
+            self.instance.set_mobile("")
         apply_sensitive_inputs(self.instance, cleaned, self.user)
         return cleaned
 

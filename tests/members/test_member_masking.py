@@ -371,3 +371,38 @@ def test_mass_assignment_of_hashes_ciphers_and_grams_is_ignored(api_for, users, 
     assert response.status_code == 200
     b.refresh_from_db()
     assert (b.name, b.id_number_hash, b.organization_id) == before
+
+
+def test_a_stored_mobile_can_be_cleared_from_the_form_and_not_together_with_a_new_one(
+    client_for, users, members, district
+):
+    a = members["a"]
+    operator = client_for(users["operator_a"])
+    base = new_member_form(
+        district["a_branch"],
+        name=a.name,
+        id_number="",
+        gender=a.gender,
+        birth_date=a.birth_date.isoformat(),
+        category="full",
+        joined_on="2005-07-01",
+        full_member_on="2006-07-01",
+    )
+    assert "clear_mobile" in operator.get(f"/members/{a.pk}/edit/").content.decode()
+    both = operator.post(
+        f"/members/{a.pk}/edit/", {**base, "mobile": "13700001111", "clear_mobile": "on"}
+    )
+    assert both.status_code == 400  # the edit view answers an invalid form with 400
+    assert "mobile" in both.context["form"].errors
+    assert Member.objects.get(pk=a.pk).mobile_masked  # nothing changed
+
+    blank = operator.post(f"/members/{a.pk}/edit/", {**base, "mobile": ""})
+    assert blank.status_code == 302
+    assert Member.objects.get(pk=a.pk).mobile_masked  # a blank box keeps the stored number
+
+    cleared = operator.post(f"/members/{a.pk}/edit/", {**base, "mobile": "", "clear_mobile": "on"})
+    assert cleared.status_code == 302
+    member = Member.objects.get(pk=a.pk)
+    assert (member.mobile_masked, member.mobile_cipher, member.mobile_hash) == ("", "", "")
+    # With nothing stored there is nothing to clear: the box is gone.
+    assert "clear_mobile" not in operator.get(f"/members/{a.pk}/edit/").content.decode()
