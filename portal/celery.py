@@ -26,4 +26,12 @@ app.conf.beat_schedule = {
         "task": "grids.work_tasks.release_expired_wish_claims",
         "schedule": crontab(minute=15),  # hourly
     },
+    "expire-report-files": {
+        "task": "reports.tasks.expire_report_files",
+        "schedule": crontab(minute=45),  # hourly
+    },
+    "refresh-dashboard-hourly": {
+        "task": "dashboard.tasks.refresh_dashboard",
+        "schedule": crontab(minute=5),
+    },
 }

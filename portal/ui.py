@@ -1,4 +1,5 @@
-"""Pages of the portal's top: home, sign-in, sections still to come, the audit log."""
+"""Pages of the portal's top (the home page is the dashboard, dashboard/views.py): sign-in,
+sections still to come, the audit log."""
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
@@ -6,7 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from portal import history, scoping
+from portal import history
 from portal.navigation import COMING_SECTIONS
 from portal.views import CappedPaginator
 
@@ -19,31 +20,6 @@ class LoginView(auth_views.LoginView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change.html"
     success_url = "/"
-
-
-class HomeView(LoginRequiredMixin, TemplateView):
-    template_name = "portal/home.html"
-
-    def get_context_data(self, **kwargs):
-        from django.apps import apps
-
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        Region = apps.get_model("portal", "Region")
-        Organization = apps.get_model("organizations", "Organization")
-        regions = scoping.restrict(Region.objects.all(), user)
-        organizations = scoping.restrict(Organization.objects.all(), user)
-        context.update(
-            scope=user.scope_region,
-            region_count=regions.count(),
-            community_count=regions.filter(level=Region.Level.COMMUNITY).count(),
-            organization_count=organizations.active().count(),
-            branch_count=organizations.active().filter(kind__in=Organization.BRANCH_KINDS).count(),
-            term_due=organizations.term_due().select_related("region").order_by("term_end")[:10],
-            term_due_count=organizations.term_due().count(),
-            coming=COMING_SECTIONS,
-        )
-        return context
 
 
 class ComingView(LoginRequiredMixin, TemplateView):

@@ -3,11 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from dashboard.views import DashboardView
 from portal import ui, views
 from portal.routers import api_urls
 
 urlpatterns = [
-    path("", ui.HomeView.as_view(), name="home"),
+    path("", DashboardView.as_view(), name="home"),
     path("accounts/login/", ui.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", ui.PasswordChangeView.as_view(), name="password_change"),
