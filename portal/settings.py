@@ -263,3 +263,5 @@ LOGGING = {
 
 # Days a member or unit has to fulfil a micro-wish they claimed before it is released.
 WISH_CLAIM_DAYS = env.int("WISH_CLAIM_DAYS", default=14)
+# Days a generated report file stays downloadable before it expires.
+REPORT_FILE_DAYS = env.int("REPORT_FILE_DAYS", default=7)

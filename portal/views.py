@@ -183,7 +183,7 @@ class ObjectListView(ScopedViewMixin, TemplateView):
         context.update(
             self.model_context(),
             filterset=self.filterset,
-            filter_form=_style_filter_form(self.filterset.form),
+            filter_form=style_filter_form(self.filterset.form),
             columns=columns,
             rows=rows,
             page=page,
@@ -194,7 +194,7 @@ class ObjectListView(ScopedViewMixin, TemplateView):
         return context
 
 
-def _style_filter_form(form):
+def style_filter_form(form):
     from django import forms
 
     from portal.forms import DropdownCheckboxes
