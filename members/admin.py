@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from members.forms import apply_sensitive_inputs
-from members.models import INPUT_FIELDS, Member
+from members.models import INPUT_FIELDS, Applicant, ApplicantStep, Member, Transfer, TransferStep
 from portal.admin_base import ScopedAdmin
 
 
@@ -59,3 +59,62 @@ class MemberAdmin(ScopedAdmin):
     raw_id_fields = ["organization", "employer", "residential_region", "residential_grid"]
     readonly_fields = ["id_number_masked", "mobile_masked", "created_at", "updated_at"]
     list_select_related = ["organization"]
+
+
+# --- development pipeline and transfers: read-only here, they change through members.services
+
+
+class WorkflowAdmin(ScopedAdmin):
+    """Stages and states change only through the workflow (members.services): the admin shows
+    them and their timelines, and neither adds, edits nor deletes."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ApplicantStepInline(admin.TabularInline):
+    model = ApplicantStep
+    fields = ["on", "action", "from_stage", "to_stage", "actor", "note", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class TransferStepInline(admin.TabularInline):
+    model = TransferStep
+    fields = ["on", "action", "from_state", "to_state", "actor", "note", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Applicant)
+class ApplicantAdmin(WorkflowAdmin):
+    list_display = ["name", "id_number_masked", "organization", "stage", "applied_on"]
+    list_filter = ["stage"]
+    search_fields = ["name"]
+    exclude = ["id_number_cipher", "id_number_hash", "contacts", "introducers"]
+    list_select_related = ["organization"]
+    inlines = [ApplicantStepInline]
+
+
+@admin.register(Transfer)
+class TransferAdmin(WorkflowAdmin):
+    list_display = ["letter_number", "member", "kind", "state", "issued_on"]
+    list_filter = ["kind", "state"]
+    search_fields = ["letter_number"]
+    list_select_related = ["member", "source_organization", "destination_organization"]
+    inlines = [TransferStepInline]
+
+    def get_queryset(self, request):
+        from members import services
+
+        return services.visible(Transfer.objects.all(), request.user).select_related(
+            *self.list_select_related
+        )

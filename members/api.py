@@ -133,3 +133,4 @@ class MemberViewSet(api.ScopedModelViewSet):
 
 
 router.register("members", MemberViewSet, basename="member")
+from members import workflow_api  # noqa: E402, F401

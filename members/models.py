@@ -324,6 +324,7 @@ class Member(ScopedModel):
             errors["lost_contact_on"] = [_("失联党员须填写失联日期。")]
         if self.flowing and not self.flowing_destination.strip():
             errors["flowing_destination"] = [_("流动党员须填写流向地。")]
+        errors.update(self._transfer_errors())
         region = self.residential_region if self.residential_region_id else None
         if region is not None and region.level != Region.Level.COMMUNITY:
             errors["residential_region"] = [_("双报到的居住地应为居民区/村。")]
@@ -339,8 +340,327 @@ class Member(ScopedModel):
         self._apply_sensitive()
         self.name_grams = name_grams(self.name)
         super().save(*args, **kwargs)
+        self._stored_organization_id = self.organization_id
+
+    # --- transfers (members.services) ----------------------------------------------------
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_organization_id = instance.__dict__.get("organization_id")
+        return instance
+
+    def _transfer_errors(self):
+        """While a transfer of the member is pending, only that transfer moves the member:
+        an edit (form, API, import, admin) may not change the organisation. One query, only
+        when the organisation is being changed."""
+        stored = getattr(self, "_stored_organization_id", None)
+        if not self.pk or stored is None or stored == self.organization_id:
+            return {}
+        if Transfer.objects.filter(member_id=self.pk, state__in=Transfer.PENDING_STATES).exists():
+            return {
+                "organization": [_("该党员有正在办理的组织关系转接，所在党支部只能通过转接变更。")]
+            }
+        return {}
+
+    @property
+    def transferred_out(self):
+        """Has the member's relationship been transferred out of the district (转出)?"""
+        return self.transfers.filter(
+            kind=Transfer.Kind.OUT, state=Transfer.State.COMPLETED
+        ).exists()
 
 
 def id_number_hash(number: str) -> str:
     """The blind index of a normalised ID number (for lookups and upserts)."""
     return crypto.blind_index(number, "id_number")
+
+
+# --- the development pipeline (发展党员) and transfers (组织关系转接) ----------------------------
+#
+# Their states change only in members/services.py. Thresholds of the rules are data here
+# (``WORKFLOW_RULES``), overridable in settings as ``MEMBER_WORKFLOW_RULES`` (docs/decisions.md).
+
+WORKFLOW_RULES = {
+    #: Minimum age at applying (入党申请).
+    "min_age": 18,
+    #: The first talk (谈话) is due within this many months of applying.
+    "talk_within_months": 1,
+    #: Years as an activist (积极分子) before becoming a development candidate (发展对象).
+    "activist_years": 1,
+    #: 培养联系人 per activist.
+    "contacts_min": 1,
+    "contacts_max": 2,
+    #: 入党介绍人 per admission.
+    "introducers": 2,
+    #: Years of probation (预备期).
+    "probation_years": 1,
+    #: How often and how long a probation may be extended (延长预备期).
+    "max_extensions": 1,
+    "max_extension_months": 12,
+    #: Months a transfer letter (介绍信) stays valid.
+    "letter_valid_months": 3,
+}
+
+
+def workflow_rule(name):
+    return getattr(settings, "MEMBER_WORKFLOW_RULES", {}).get(name, WORKFLOW_RULES[name])
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months, clamped to the month's last day."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+@audited(exclude=["updated_at", "id_number_cipher", "id_number_hash"])
+class Applicant(ScopedModel):
+    """A person on the way to membership (发展党员), from 入党申请人 to 正式党员.
+
+    The ID number is kept like a member's: ciphertext, blind index and masked form only.
+    Every date field below is written by a step of ``members.services.development``.
+    """
+
+    class Stage(models.TextChoices):
+        APPLICANT = "applicant", _("入党申请人")
+        ACTIVIST = "activist", _("入党积极分子")
+        CANDIDATE = "candidate", _("发展对象")
+        PROBATIONARY = "probationary", _("预备党员")
+        FULL = "full", _("正式党员")
+        ENDED = "ended", _("已终止")
+
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=10, choices=Member.Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    id_number_cipher = models.TextField(editable=False)
+    id_number_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    id_number_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("所在党支部"),
+        on_delete=models.PROTECT,
+        related_name="applicants",
+    )
+    stage = models.CharField(
+        _("发展阶段"), max_length=20, choices=Stage.choices, default=Stage.APPLICANT, editable=False
+    )
+    applied_on = models.DateField(_("递交入党申请书日期"))
+    talked_on = models.DateField(_("谈话日期"), null=True, blank=True, editable=False)
+    activist_on = models.DateField(_("确定为积极分子日期"), null=True, blank=True, editable=False)
+    contacts = models.ManyToManyField(
+        Member, verbose_name=_("培养联系人"), blank=True, related_name="+"
+    )
+    candidate_on = models.DateField(_("确定为发展对象日期"), null=True, blank=True, editable=False)
+    political_review_on = models.DateField(
+        _("政治审查完成日期"), null=True, blank=True, editable=False
+    )
+    training_on = models.DateField(_("集中培训完成日期"), null=True, blank=True, editable=False)
+    admitted_on = models.DateField(_("接收为预备党员日期"), null=True, blank=True, editable=False)
+    introducers = models.ManyToManyField(
+        Member, verbose_name=_("入党介绍人"), blank=True, related_name="+"
+    )
+    pledge_number = models.CharField(_("入党志愿书编号"), max_length=50, blank=True, editable=False)
+    member = models.OneToOneField(
+        Member,
+        verbose_name=_("党员档案"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applicant",
+        editable=False,
+    )
+    extension_months = models.PositiveSmallIntegerField(
+        _("延长预备期（月）"), default=0, editable=False
+    )
+    full_member_on = models.DateField(_("转为正式党员日期"), null=True, blank=True, editable=False)
+    ended_on = models.DateField(_("终止日期"), null=True, blank=True, editable=False)
+    end_reason = models.TextField(_("终止原因"), blank=True, editable=False)
+    note = models.TextField(_("备注"), blank=True)
+
+    scope_path = "organization__region__path"
+    natural_key_field = None
+    autocomplete_fields = ("name",)
+
+    class Meta:
+        verbose_name = _("发展对象档案")
+        verbose_name_plural = _("发展党员")
+        ordering = ["-applied_on", "id"]
+        indexes = [models.Index(fields=["organization", "stage"], name="applicant_org_stage")]
+
+    def __str__(self):
+        return self.name
+
+    def set_id_number(self, raw):
+        """Validate and keep a plain ID number encrypted; birth date and gender follow it."""
+        number = validators.normalize_id_number(raw)
+        self.birth_date, self.gender = validators.id_number_facts(number)
+        self.id_number_cipher = crypto.encrypt(number)
+        self.id_number_hash = id_number_hash(number)
+        self.id_number_masked = validators.mask_id_number(number)
+
+    @property
+    def id_number(self):
+        """The plain ID number: only for code that checked ``view_sensitive`` (or hands it on
+        to the Member created at admission)."""
+        return crypto.decrypt(self.id_number_cipher) if self.id_number_cipher else ""
+
+    @property
+    def probation_ends_on(self):
+        if not self.admitted_on:
+            return None
+        end = add_years(self.admitted_on, workflow_rule("probation_years"))
+        return add_months(end, self.extension_months)
+
+
+class ApplicantStep(models.Model):
+    """One dated step of an applicant's timeline: who recorded it, when it happened."""
+
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("发展对象档案"), on_delete=models.CASCADE, related_name="steps"
+    )
+    action = models.CharField(_("环节"), max_length=30)
+    from_stage = models.CharField(_("原阶段"), max_length=20, blank=True)
+    to_stage = models.CharField(_("新阶段"), max_length=20)
+    on = models.DateField(_("日期"))
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name=_("经办人"), null=True, on_delete=models.PROTECT
+    )
+    note = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    scope_path = "applicant__organization__region__path"
+
+    class Meta:
+        verbose_name = _("发展环节")
+        verbose_name_plural = _("发展环节")
+        ordering = ["on", "id"]
+
+    def __str__(self):
+        return f"{self.applicant} {self.action} {self.on}"
+
+
+@audited()
+class Transfer(ScopedModel):
+    """A transfer of a member's organisational relationship (组织关系转接).
+
+    Within the platform: initiated by the source side -> approved by the source's superior
+    (a street or district user) -> accepted by the destination -> the member's organisation
+    changes. Out of the platform (to another district or province): approved -> completed,
+    the member record stays with the source branch, marked by this completed ``out``
+    transfer (``Member.transferred_out``). Into the platform: recorded by the destination,
+    completed at once, creating the member. Both sides see it (``members.services.transfers.
+    visible``); the ``scope_path`` below is the source side, what generic code falls back to.
+    """
+
+    class Kind(models.TextChoices):
+        WITHIN = "within", _("区内转接")
+        OUT = "out", _("转出本区")
+        IN = "in", _("从区外转入")
+
+    class State(models.TextChoices):
+        PENDING_APPROVAL = "pending_approval", _("待上级审批")
+        PENDING_ACCEPTANCE = "pending_acceptance", _("待接收")
+        COMPLETED = "completed", _("已完成")
+        REJECTED = "rejected", _("已退回")
+        REVOKED = "revoked", _("已撤回")
+
+    PENDING_STATES = (State.PENDING_APPROVAL, State.PENDING_ACCEPTANCE)
+
+    kind = models.CharField(_("转接类型"), max_length=10, choices=Kind.choices, editable=False)
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, editable=False)
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="transfers"
+    )
+    source_organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("转出党支部"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers_out",
+    )
+    destination_organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("转入党支部"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers_in",
+    )
+    external_organization = models.CharField(
+        _("区外党组织"),
+        max_length=200,
+        blank=True,
+        help_text=_("转出本区时为接收党组织，从区外转入时为原党组织。"),
+    )
+    letter_number = models.CharField(_("介绍信编号"), max_length=50)
+    issued_on = models.DateField(_("开具日期"))
+    valid_until = models.DateField(_("有效期至"), editable=False)
+    dues_paid_until = models.DateField(_("党费交至"), null=True, blank=True)
+    reason = models.TextField(_("转接原因"), blank=True)
+    initiated_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("发起人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    completed_on = models.DateField(_("完成日期"), null=True, blank=True, editable=False)
+    refusal = models.TextField(_("退回/撤回原因"), blank=True, editable=False)
+
+    scope_path = "source_organization__region__path"
+    natural_key_field = None
+    autocomplete_fields = ("letter_number",)
+
+    class Meta:
+        verbose_name = _("组织关系转接")
+        verbose_name_plural = _("组织关系转接")
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            # One pending transfer per member, enforced by the database too.
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(state__in=["pending_approval", "pending_acceptance"]),
+                name="transfer_one_pending_per_member",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.letter_number} {self.member}"
+
+    @property
+    def is_pending(self):
+        return self.state in self.PENDING_STATES
+
+
+class TransferStep(models.Model):
+    """One step of a transfer's timeline."""
+
+    transfer = models.ForeignKey(
+        Transfer, verbose_name=_("组织关系转接"), on_delete=models.CASCADE, related_name="steps"
+    )
+    action = models.CharField(_("操作"), max_length=30)
+    from_state = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=20)
+    on = models.DateField(_("日期"))
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name=_("经办人"), null=True, on_delete=models.PROTECT
+    )
+    note = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    scope_path = "transfer__source_organization__region__path"
+
+    class Meta:
+        verbose_name = _("转接环节")
+        verbose_name_plural = _("转接环节")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.transfer} {self.action}"
