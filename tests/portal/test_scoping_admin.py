@@ -274,7 +274,7 @@ def test_admin_access_rules(client, users, district, staff_a):
     index = client.get("/admin/")
     assert index.status_code == 200
     models = {m["object_name"] for app in index.context["app_list"] for m in app["models"]}
-    registers = {"Organization", "LeadershipPosition", "Region", "Member"}
+    registers = {"Organization", "LeadershipPosition", "Region", "Member", "Applicant", "Transfer"}
     enterprises_and_buildings = {
         "Park",
         "Building",
@@ -285,4 +285,4 @@ def test_admin_access_rules(client, users, district, staff_a):
         "CoverageSummary",
     }
     grid_work = {"Grid", "CaseCategory", "Case", "Wish", "Visit", "Notification"}
-    assert models == registers | enterprises_and_buildings | grid_work
+    assert models == registers | enterprises_and_buildings | grid_work | {"ReportJob"}
