@@ -213,22 +213,38 @@ def _begin_development(applicant, user, action, on):
     return locked
 
 
-def _record_development(applicant, user, action, on, note="", fields=()):
-    step = DEVELOPMENT_STEPS[action]
-    from_stage = applicant.stage
-    if step.target is not None:
-        applicant.stage = step.target
-    applicant.save(update_fields=["stage", "updated_at", *fields])
-    ApplicantStep.objects.create(
-        applicant=applicant,
+def _record(obj, user, action, on, note, *, field, to, fields, step_model, link):
+    """Save the new ``field`` value ``to`` (None: unchanged) and the ``fields`` the step
+    filled, and write the timeline step: the one shape of every workflow step."""
+    before = getattr(obj, field)
+    if to is not None:
+        setattr(obj, field, to)
+    obj.save(update_fields=[field, "updated_at", *fields])
+    step_model.objects.create(
+        **{link: obj},
         action=action,
-        from_stage=from_stage,
-        to_stage=applicant.stage,
+        **{f"from_{field}": before, f"to_{field}": getattr(obj, field)},
         on=on,
         actor=user,
         note=note or "",
     )
-    return applicant
+    return obj
+
+
+def _record_development(applicant, user, action, on, note="", fields=()):
+    to = DEVELOPMENT_STEPS[action].target
+    return _record(
+        applicant,
+        user,
+        action,
+        on,
+        note,
+        field="stage",
+        to=to,
+        fields=fields,
+        step_model=ApplicantStep,
+        link="applicant",
+    )
 
 
 def register_applicant(user, *, name, id_number, organization, applied_on, note=""):
@@ -564,20 +580,18 @@ def transfer_actions(transfer, user):
 
 
 def _record_transfer(transfer, user, action, on, note="", *, to_state=None, fields=()):
-    from_state = transfer.state
-    if to_state is not None:
-        transfer.state = to_state
-    transfer.save(update_fields=["state", "updated_at", *fields])
-    TransferStep.objects.create(
-        transfer=transfer,
-        action=action,
-        from_state=from_state,
-        to_state=transfer.state,
-        on=on,
-        actor=user,
-        note=note or "",
+    return _record(
+        transfer,
+        user,
+        action,
+        on,
+        note,
+        field="state",
+        to=to_state,
+        fields=fields,
+        step_model=TransferStep,
+        link="transfer",
     )
-    return transfer
 
 
 def _last_transfer_date(transfer):
