@@ -41,6 +41,8 @@ bench: install
 	$(PY) -m bench.members
 	$(PY) -m bench.buildings
 	$(PY) -m bench.grids
+	$(PY) -m bench.dashboard
+	$(PY) -m bench.search
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
