@@ -12,4 +12,5 @@ class AccountsConfig(AppConfig):
 
         from portal.accounts.roles import sync_roles_after_migrate
 
-        post_migrate.connect(sync_roles_after_migrate, sender=self)
+        # Every app's turn: the handler acts in the last one (see its docstring).
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="sync_roles")

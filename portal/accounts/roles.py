@@ -101,4 +101,10 @@ def sync_roles(using="default"):
 
 
 def sync_roles_after_migrate(sender, using="default", **kwargs):
-    sync_roles(using=using)
+    """post_migrate comes once per installed app, in INSTALLED_APPS order, and each app's
+    permissions are created in its own turn: the roles are synced in the last app's turn,
+    when every permission exists (an app added later gets its grants on the next migrate)."""
+    from django.apps import apps
+
+    if sender is list(apps.get_app_configs())[-1]:
+        sync_roles(using=using)
