@@ -48,7 +48,7 @@
     if (buildings && buildings.buildings) {
       buildings.buildings.forEach(function (building) {
         const marker = L.circleMarker([building.lat, building.lng], {
-          radius: 5 + Math.min(8, Math.sqrt(building.enterprises || 0)),
+          radius: 3 + Math.min(4, Math.sqrt(building.enterprises || 0) / 2),
           color: '#333', weight: 1, fillColor: '#b71c1c', fillOpacity: 0.8,
           className: 'dashboard-building'
         });
