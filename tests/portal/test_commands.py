@@ -120,6 +120,13 @@ def test_seed_demo_builds_the_demo_district_and_is_idempotent(db):
         "demo_sync",
     }
     assert "demo_sync" in out and "API token" in out
+    # The dashboard's figures are computed by the seed: the first page shows the district.
+    from dashboard.models import Figure
+
+    district = Region.objects.get(code="310104")
+    members = Figure.objects.filter(region=district, metric="members.total")
+    in_good_standing = Member.objects.filter(status=Member.Status.NORMAL).count()
+    assert members.order_by("-month").values_list("value", flat=True).first() == in_good_standing
     out, err = run("seed_demo", "--members", "2000")
     assert Organization.objects.count() == orgs
     assert Member.objects.count() == 2000
