@@ -3,7 +3,18 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from members.forms import apply_sensitive_inputs
-from members.models import INPUT_FIELDS, Applicant, ApplicantStep, Member, Transfer, TransferStep
+from members.models import (
+    INPUT_FIELDS,
+    Applicant,
+    ApplicantStep,
+    DuesBase,
+    DuesPayment,
+    DuesRate,
+    Member,
+    Transfer,
+    TransferStep,
+)
+from portal import scoping
 from portal.admin_base import ScopedAdmin
 
 
@@ -118,3 +129,42 @@ class TransferAdmin(WorkflowAdmin):
         return services.visible(Transfer.objects.all(), request.user).select_related(
             *self.list_select_related
         )
+
+
+# --- party dues ------------------------------------------------------------------------------
+
+
+@admin.register(DuesRate)
+class DuesRateAdmin(admin.ModelAdmin):
+    """The district-wide rate table: changed only by users whose scope is the whole district."""
+
+    list_display = ["kind", "lower", "upper", "percent", "fixed_amount", "note"]
+    list_filter = ["kind"]
+
+    def _district(self, request):
+        return scoping.scope_prefix(request.user) == ""
+
+    def has_add_permission(self, request):
+        return self._district(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._district(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._district(request) and super().has_delete_permission(request, obj)
+
+
+@admin.register(DuesBase)
+class DuesBaseAdmin(ScopedAdmin):
+    list_display = ["member", "year", "kind", "monthly_base"]
+    list_filter = ["year", "kind"]
+    list_select_related = ["member"]
+    raw_id_fields = ["member"]
+
+
+@admin.register(DuesPayment)
+class DuesPaymentAdmin(ScopedAdmin):
+    list_display = ["member", "period", "amount", "paid_on", "recorded_by"]
+    list_filter = ["period"]
+    list_select_related = ["member", "recorded_by"]
+    raw_id_fields = ["member"]

@@ -13,11 +13,13 @@ encrypted, hashed and masked columns and the name grams itself.
 """
 
 import functools
+import re
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from members.models import Member, ethnicity_choices, id_number_hash
+from members.models import DuesPayment, Member, ethnicity_choices, id_number_hash
 from portal import imports, validators
 from portal.search import name_grams
 
@@ -113,3 +115,52 @@ class MemberImport(imports.ImportSpec):
         for obj in objects:
             obj._apply_sensitive()  # a no-op once full_clean() applied the plain values
             obj.name_grams = name_grams(obj.name)
+
+
+def parse_member_key(text):
+    """A payment row's member, named by ID number: looked up by its blind index, the
+    members' natural key (``Member.natural_key_field``), like the member import does."""
+    return id_number_hash(validators.normalize_id_number(text))
+
+
+_MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
+
+
+def parse_month(text):
+    """A month as 2026-03, 2026/3, 2026年3月 or any date of it: the month's first day."""
+    match = _MONTH.fullmatch(text.strip())
+    if match:
+        year, month = (int(part) for part in match.groups())
+        if 1 <= month <= 12:
+            return date(year, month, 1)
+        raise ValidationError(_("“%(value)s”不是有效的月份。") % {"value": text})
+    return imports.parse_date(text).replace(day=1)
+
+
+@imports.register
+class DuesPaymentImport(imports.ImportSpec):
+    """党费交纳记录: one row per member and month, upserted by (member, month). The member is
+    named by ID number (身份证号 column; only its blind index is kept or compared); a member
+    outside the importer's scope reads as unknown. All rows are written or none."""
+
+    model = DuesPayment
+    key_column_name = "member"
+    columns = [
+        imports.ImportColumn("member", header="身份证号", parse=parse_member_key),
+        imports.ImportColumn("period", parse=parse_month),
+        imports.ImportColumn("amount"),
+        imports.ImportColumn("paid_on"),
+    ]
+
+    def natural_key(self, values):
+        member, period = values.get("member"), values.get("period")
+        return DuesPayment.make_key(member, period) if member and period else None
+
+    def key_taken_message(self):
+        return _("该党员该月份的党费记录不在您的管辖范围内。")
+
+    def prepare(self, obj, values, user):
+        if obj.pk is None:
+            obj.recorded_by = user
+        if values.get("member") and values.get("period"):
+            obj.key = DuesPayment.make_key(values["member"], values["period"])

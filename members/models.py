@@ -664,3 +664,165 @@ class TransferStep(models.Model):
 
     def __str__(self):
         return f"{self.transfer} {self.action}"
+
+
+# === party dues (党费) ==========================================================================
+
+
+class DuesKind(models.TextChoices):
+    """Whose income a dues base is (中组部《关于中国共产党党费收缴、使用和管理的规定》, 2008)."""
+
+    SERVING = "serving", _("在职")
+    RETIRED = "retired", _("离退休")
+    STUDENT = "student", _("学生")
+    OTHER = "other", _("其他（下岗失业、农民等）")
+
+
+class DuesRate(models.Model):
+    """One row of the dues rate table (党费交纳比例), edited by district admins in the admin.
+
+    A row applies to a monthly base pay ``lower < base <= upper``: the lower bound is
+    exclusive and the upper bound inclusive, as the 2008 规定 words it ("3000元以下（含3000元）",
+    "3000元以上至5000元（含5000元）"). An empty bound is open. A row gives either a percentage
+    of the base or a fixed monthly amount (学生, 下岗失业 etc.: 0.2 元).
+    """
+
+    kind = models.CharField(_("党员类型"), max_length=20, choices=DuesKind.choices)
+    lower = models.DecimalField(
+        _("月基数下限（元，不含）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    upper = models.DecimalField(
+        _("月基数上限（元，含）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    percent = models.DecimalField(
+        _("交纳比例（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    fixed_amount = models.DecimalField(
+        _("固定金额（元/月）"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("党费交纳比例")
+        verbose_name_plural = _("党费交纳比例")
+        ordering = ["kind", models.F("lower").asc(nulls_first=True)]
+
+    def __str__(self):
+        low = self.lower if self.lower is not None else "-"
+        high = self.upper if self.upper is not None else "-"
+        how = f"{self.percent}%" if self.percent is not None else f"{self.fixed_amount}元"
+        return f"{self.get_kind_display()} ({low}, {high}] {how}"
+
+    def clean(self):
+        if (self.percent is None) == (self.fixed_amount is None):
+            raise ValidationError(_("交纳比例和固定金额须填写且只填写一项。"))
+        if self.lower is not None and self.upper is not None and self.lower >= self.upper:
+            raise ValidationError({"upper": [_("上限须大于下限。")]})
+
+
+class DuesBase(models.Model):
+    """A member's declared monthly base pay (党费计算基数) for one year; the monthly dues
+    follow from it and the rate table (``members.dues.monthly_amount``)."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="dues_bases"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(
+        _("党员类型"), max_length=20, choices=DuesKind.choices, default=DuesKind.SERVING
+    )
+    monthly_base = models.DecimalField(
+        _("月工资收入基数（元）"), max_digits=12, decimal_places=2, default=0
+    )
+
+    scope_path = "member__organization__region__path"
+
+    class Meta:
+        verbose_name = _("党费基数")
+        verbose_name_plural = _("党费基数")
+        ordering = ["member", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "year"],
+                name="dues_base_member_year",
+                violation_error_message=_("该党员该年度的党费基数已登记。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.year}"
+
+    def clean(self):
+        if self.monthly_base is not None and self.monthly_base < 0:
+            raise ValidationError({"monthly_base": [_("基数不能为负数。")]})
+
+
+class DuesPayment(ScopedModel):
+    """One month's dues paid by a member (``period``: the month's first day). One payment per
+    member and month. ``key`` (the member's ID-number blind index and the month) is the
+    natural key payment imports upsert by."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="dues_payments"
+    )
+    period = models.DateField(_("所属月份"))
+    amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2)
+    paid_on = models.DateField(_("交纳日期"))
+    recorded_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    key = models.CharField(max_length=80, editable=False, db_index=True)
+
+    scope_path = "member__organization__region__path"
+    natural_key_field = "key"
+    autocomplete_fields = ()
+
+    class Meta:
+        verbose_name = _("党费交纳记录")
+        verbose_name_plural = _("党费交纳记录")
+        ordering = ["-period", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "period"],
+                name="dues_payment_member_month",
+                violation_error_message=_("该党员该月份的党费已登记，不能重复登记。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.period:%Y-%m}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("members:dues_branch", args=[self.member.organization_id])
+
+    @staticmethod
+    def make_key(id_number_hash_value, period):
+        return f"{id_number_hash_value}:{period:%Y-%m}"
+
+    def clean(self):
+        errors = {}
+        if self.period is not None and self.period.day != 1:
+            self.period = self.period.replace(day=1)
+        if self.amount is not None and self.amount <= 0:
+            errors["amount"] = [_("金额须大于 0。")]
+        if self.paid_on is not None and self.paid_on > timezone.localdate():
+            errors["paid_on"] = [_("交纳日期不能晚于今天。")]
+        if errors:
+            raise ValidationError(errors)
+        if self.member_id is not None and self.period is not None:
+            self.key = self.make_key(self.member.id_number_hash, self.period)
+
+    def save(self, *args, **kwargs):
+        if self.period is not None:
+            self.period = self.period.replace(day=1)
+        if self.member_id is not None and self.period is not None:
+            self.key = self.make_key(self.member.id_number_hash, self.period)
+        super().save(*args, **kwargs)

@@ -1,4 +1,4 @@
-from members import forms, views, workflow_urls
+from members import dues_urls, forms, status_urls, views, workflow_urls
 from members.models import Member
 from portal.views import object_urls
 
@@ -6,6 +6,8 @@ app_name = "members"
 
 urlpatterns = [
     *workflow_urls.urlpatterns,
+    *dues_urls.urlpatterns,
+    *status_urls.urlpatterns,
     *object_urls(
         "",
         Member,

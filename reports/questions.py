@@ -379,11 +379,13 @@ register(
         key="dues-arrears",
         title=gettext_lazy("有党员连续 6 个月以上未交党费的支部"),
         description=gettext_lazy(
-            "按党支部列出连续 6 个月以上未交纳党费的党员人数。本查询需要党费台账（党费基数核定、"
-            "按月交纳与欠缴记录），党费台账由议题 6 建设；台账上线前本查询不提供数据。"
+            "按党支部列出 6 个月以上未交纳党费的党员人数。数据来自党费台账（党员信息库 › 党费）。"
         ),
         model=Organization,
-        unavailable=gettext_lazy("需要党费台账（议题 6）：党费的核定、交纳与欠缴记录尚未建立。"),
+        unavailable=gettext_lazy(
+            "党费台账已建立：各支部 6 个月以上未交党费的党员见“党员信息库 › 党费”页面"
+            "（/members/dues/）；本综合查询尚未接入台账。"
+        ),
     )
 )
 

@@ -69,11 +69,14 @@ GRANTS = {
     ],
 }
 
+#: The district's dues rate table: district admins keep it, streets only read it.
+DUES_RATES = ["members.add_duesrate", "members.change_duesrate", "members.delete_duesrate"]
+
 #: Permissions a role's patterns match but it must not have: accepting a USCC whose check
 #: character fails (an early pilot-region code) is the district's call, not a street's.
 WITHHELD = {
-    STREET_OPERATOR: ["buildings.override_uscc"],
-    INTEGRATION: ["buildings.override_uscc"],
+    STREET_OPERATOR: ["buildings.override_uscc", *DUES_RATES],
+    INTEGRATION: ["buildings.override_uscc", *DUES_RATES],
 }
 
 #: Roles that may sign in to the browser UI. Integration accounts use the API only.
