@@ -419,7 +419,7 @@ def admit(applicant, user, *, on, introducers, pledge_number, note=""):
         member.full_clean()
     except ValidationError as exc:
         raise WorkflowError([f"{_('党员档案')}：{message}" for message in exc.messages]) from None
-    with pghistory.context(applicant=applicant.pk):
+    with pghistory.context(applicant=applicant.pk, step=str(_("接收为预备党员"))):
         member.save()
     scoping.ensure_in_scope(member, user, "add")
     applicant.admitted_on, applicant.pledge_number, applicant.member = on, pledge_number, member
@@ -470,7 +470,7 @@ def confirm_full(applicant, user, *, on, note=""):
         member.full_clean()
     except ValidationError as exc:
         raise WorkflowError([f"{_('党员档案')}：{m}" for m in exc.messages]) from None
-    with pghistory.context(applicant=applicant.pk):
+    with pghistory.context(applicant=applicant.pk, step=str(_("预备党员转正"))):
         member.save(update_fields=["category", "full_member_on", "updated_at"])
     applicant.full_member_on = on
     return _record_development(applicant, user, "confirm", on, note, ["full_member_on"])
@@ -485,7 +485,7 @@ def cancel_probation(applicant, user, *, on, note=""):
     if not _covers(user, member.organization):
         raise WorkflowError(_("该党员已不在您的管辖范围内，请由其所在党组织办理。"))
     member.status, member.status_on = Member.Status.EXPELLED, on
-    with pghistory.context(applicant=applicant.pk):
+    with pghistory.context(applicant=applicant.pk, step=str(_("取消预备党员资格"))):
         member.save(update_fields=["status", "status_on", "updated_at"])
     applicant.ended_on, applicant.end_reason = on, note
     return _record_development(applicant, user, "cancel", on, note, ["ended_on", "end_reason"])
@@ -745,7 +745,11 @@ def accept(transfer, user, *, on, note=""):
         member.full_clean()
     except ValidationError as exc:
         raise WorkflowError([f"{_('党员档案')}：{m}" for m in exc.messages]) from None
-    with pghistory.context(transfer=transfer.pk, transfer_letter=transfer.letter_number):
+    with pghistory.context(
+        transfer=transfer.pk,
+        transfer_letter=transfer.letter_number,
+        step=str(_("组织关系转接（%(letter)s）") % {"letter": transfer.letter_number}),
+    ):
         member.save(update_fields=["organization", "updated_at"])
     Applicant.objects.filter(member=member).update(
         organization=transfer.destination_organization, updated_at=timezone.now()
@@ -819,7 +823,10 @@ def receive(
             initiated_by=user,
             completed_on=on,
         )
-        with pghistory.context(transfer_letter=letter_number):
+        with pghistory.context(
+            transfer_letter=letter_number,
+            step=str(_("组织关系转入（%(letter)s）") % {"letter": letter_number}),
+        ):
             member.save()
         transfer.member = member
         transfer.full_clean()

@@ -95,7 +95,12 @@ def _describe(events, model=None):
         described.append(
             {
                 "when": event.pgh_created_at,
-                "label": LABELS.get(event.pgh_label, event.pgh_label),
+                # A workflow names its step in the context (``step``): "修改 · 停止党籍".
+                "label": " · ".join(
+                    str(part)
+                    for part in (LABELS.get(event.pgh_label, event.pgh_label), context.get("step"))
+                    if part
+                ),
                 "action": event.pgh_label,
                 "user": user,
                 "actor": _actor(user, context),
