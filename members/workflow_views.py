@@ -209,21 +209,28 @@ class ApplicantActionView(views.ScopedViewMixin, View):
         applicant = self.get_object()
         form = development_form(step, applicant=applicant, user=request.user, data=request.POST)
         label = services.DEVELOPMENT_STEPS[step].label
-        if not form.is_valid():
-            _report(request, label, [e for errors in form.errors.values() for e in errors])
-            return HttpResponseRedirect(applicant.get_absolute_url())
+        action = services.DEVELOPMENT_ACTIONS[step]
+        done = _("已记录：%(action)s。") % {"action": label}
+        return run_step(request, applicant, form, label, action, done)
+
+
+def run_step(request, obj, form, label, action, done):
+    """One workflow button: validate ``form``, call the service ``action(obj, user, ...)``
+    with its values; form errors and refusals become messages named by ``label`` (nothing
+    is written then), success says ``done``; back to the object's page."""
+    if not form.is_valid():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+    else:
         try:
-            services.DEVELOPMENT_ACTIONS[step](applicant, request.user, **form.service_kwargs())
+            action(obj, request.user, **form.service_kwargs())
         except ValidationError as exc:
-            _report(request, label, exc.messages)
+            errors = exc.messages
         else:
-            messages.success(request, _("已记录：%(action)s。") % {"action": label})
-        return HttpResponseRedirect(applicant.get_absolute_url())
-
-
-def _report(request, label, errors):
+            errors = []
+            messages.success(request, done)
     for error in errors:
         messages.error(request, f"{label}：{error}")
+    return HttpResponseRedirect(obj.get_absolute_url())
 
 
 # --- transfers ------------------------------------------------------------------------------
@@ -363,13 +370,5 @@ class TransferActionView(TransferMixin, views.ScopedViewMixin, View):
         transfer = get_object_or_404(self.get_queryset(), pk=pk)
         form = transfer_form(step, transfer=transfer, user=request.user, data=request.POST)
         label = services.TRANSFER_STEPS[step].label
-        if not form.is_valid():
-            _report(request, label, [e for errors in form.errors.values() for e in errors])
-            return HttpResponseRedirect(transfer.get_absolute_url())
-        try:
-            services.TRANSFER_ACTIONS[step](transfer, request.user, **form.service_kwargs())
-        except ValidationError as exc:
-            _report(request, label, exc.messages)
-        else:
-            messages.success(request, _("已%(action)s。") % {"action": label})
-        return HttpResponseRedirect(transfer.get_absolute_url())
+        done = _("已%(action)s。") % {"action": label}
+        return run_step(request, transfer, form, label, services.TRANSFER_ACTIONS[step], done)
