@@ -122,3 +122,25 @@ def test_refresh_button(client_for, users, district):
     assert response.status_code == 302
     assert response["Location"] == "/?region=310104003"
     assert Refresh.objects.count() == 1
+
+
+def test_the_admin_shows_figures_in_scope_and_changes_none(client, users, district):
+    from dashboard import summaries
+    from dashboard.models import Figure
+    from portal.accounts.roles import STREET_OPERATOR
+    from tests.conftest import make_user
+
+    summaries.refresh()
+    staff_b = make_user("staff_b_figures", STREET_OPERATOR, district["b"], is_staff=True)
+    client.force_login(staff_b)
+    page = client.get("/admin/dashboard/figure/")
+    assert page.status_code == 200
+    shown = {figure.region_id for figure in page.context["cl"].result_list}
+    assert shown and shown <= set(
+        Figure.objects.filter(region__path__startswith=district["b"].path).values_list(
+            "region_id", flat=True
+        )
+    )
+    figure = Figure.objects.filter(region=district["a"]).first()
+    assert client.get(f"/admin/dashboard/figure/{figure.pk}/change/").status_code in (302, 404)
+    assert client.get("/admin/dashboard/figure/add/").status_code == 403

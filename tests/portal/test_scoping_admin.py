@@ -286,4 +286,4 @@ def test_admin_access_rules(client, users, district, staff_a):
         "CoverageSummary",
     }
     grid_work = {"Grid", "CaseCategory", "Case", "Wish", "Visit", "Notification"}
-    assert models == registers | enterprises_and_buildings | grid_work | {"ReportJob"}
+    assert models == registers | enterprises_and_buildings | grid_work | {"ReportJob", "Figure"}
