@@ -94,6 +94,7 @@ class Grid(ScopedModel):
         super().save(*args, **kwargs)
 
 
+@audited()
 class CaseCategory(TimestampedModel):
     """A kind of need or problem, with its deadlines per stage (configurable by the district).
 

@@ -678,6 +678,7 @@ class DuesKind(models.TextChoices):
     OTHER = "other", _("其他（下岗失业、农民等）")
 
 
+@audited()
 class DuesRate(models.Model):
     """One row of the dues rate table (党费交纳比例), edited by district admins in the admin.
 
@@ -720,6 +721,7 @@ class DuesRate(models.Model):
             raise ValidationError({"upper": [_("上限须大于下限。")]})
 
 
+@audited()
 class DuesBase(models.Model):
     """A member's declared monthly base pay (党费计算基数) for one year; the monthly dues
     follow from it and the rate table (``members.dues.monthly_amount``)."""
@@ -757,6 +759,7 @@ class DuesBase(models.Model):
             raise ValidationError({"monthly_base": [_("基数不能为负数。")]})
 
 
+@audited()
 class DuesPayment(ScopedModel):
     """One month's dues paid by a member (``period``: the month's first day). One payment per
     member and month. ``key`` (the member's ID-number blind index and the month) is the

@@ -238,3 +238,21 @@ def test_payment_import_is_all_or_nothing_with_row_errors(branch_a, users, membe
     assert DuesPayment.objects.get(member=m1, period=date(2026, 1, 1)).amount == D("45")
     again = spec.run(good, "dues.csv", users["operator_a"])
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_dues_records_are_audited(db):
+    """Rates and payments are money records: every write leaves a history event."""
+    from decimal import Decimal
+
+    from django.apps import apps
+
+    from members.models import DuesKind, DuesRate
+
+    rate = DuesRate.objects.create(kind=DuesKind.STUDENT, fixed_amount=Decimal("0.20"))
+    rate.fixed_amount = Decimal("0.30")
+    rate.save()
+    events = apps.get_model("members", "DuesRateEvent").objects.filter(pgh_obj_id=rate.pk)
+    assert list(events.order_by("pgh_id").values_list("pgh_label", flat=True)) == [
+        "insert",
+        "update",
+    ]
