@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from buildings.models import Building
+from buildings.models import Building, CoverageSummary
+from buildings.views import coverage_context
 from grids.filters import GridFilterSet
 from grids.forms import GridForm, GridImportForm
 from grids.models import Case, Grid
@@ -104,6 +105,8 @@ class GridDetailView(views.ObjectDetailView):
             "cases": self.case_figures(obj) if scoping.can(user, Case, "view") else None,
             "case_list_url": _url("grids:case_list"),
             "map_text": {"no_boundary": _("未绘制边界")},
+            # The two coverages of the enterprises in the grid's buildings (buildings.coverage).
+            **coverage_context(CoverageSummary.objects.filter(grid=obj).first(), obj.region),
         }
 
     def member_card(self, member, linkable):

@@ -251,7 +251,7 @@ def test_the_refresh_receiver_is_connected_at_startup():
     assert out.stdout.strip().splitlines()[-1] != "0"
 
 
-def test_a_grid_gets_the_figures_of_its_buildings(coverage_world, district):
+def test_a_grid_gets_the_figures_of_its_buildings(coverage_world, district, users, client_for):
     from grids.models import Grid
     from tests.grids.conftest import square
 
@@ -274,3 +274,7 @@ def test_a_grid_gets_the_figures_of_its_buildings(coverage_world, district):
     assert summary.region_id == district["a1"].pk
     assert figures(summary) == (3, 2, 2, 4, 1, 1, 0, 3, 1, 1, 2)
     assert figures(CoverageSummary.objects.get(grid=empty)) == (0,) * len(SUMMARY_FIELDS)
+    # The grid's page shows them.
+    page = client_for(users["admin"]).get(f"/grids/{grid.pk}/").content.decode()
+    assert 'data-figure="enterprises">3<' in page
+    assert 'data-figure="should_found">1<' in page
