@@ -20,7 +20,10 @@ from buildings.filters import (
     TenancyFilterSet,
 )
 from buildings.models import (
+    BUILDING_INPUT_FIELDS,
     ENTERPRISE_INPUT_FIELDS,
+    PARK_INPUT_FIELDS,
+    SERVICE_SITE_INPUT_FIELDS,
     Building,
     Enterprise,
     Park,
@@ -49,32 +52,14 @@ class UsccField(serializers.CharField):
 class ParkSerializer(api.ScopedModelSerializer):
     class Meta:
         model = Park
-        fields = ["id", "url", "code", "name", "region", "address", "operator", "note", *TIMESTAMPS]
+        fields = ["id", "url", *PARK_INPUT_FIELDS, *TIMESTAMPS]
         read_only_fields = TIMESTAMPS
 
 
 class BuildingSerializer(api.ScopedModelSerializer):
     class Meta:
         model = Building
-        fields = [
-            "id",
-            "url",
-            "code",
-            "name",
-            "kind",
-            "address",
-            "region",
-            "park",
-            "latitude",
-            "longitude",
-            "floors",
-            "basement_floors",
-            "gross_floor_area",
-            "property_manager",
-            "contact_phone",
-            "note",
-            *TIMESTAMPS,
-        ]
+        fields = ["id", "url", *BUILDING_INPUT_FIELDS, *TIMESTAMPS]
         read_only_fields = TIMESTAMPS
 
 
@@ -152,22 +137,7 @@ class EnterpriseSerializer(api.ScopedModelSerializer):
 class ServiceSiteSerializer(api.ScopedModelSerializer):
     class Meta:
         model = ServiceSite
-        fields = [
-            "id",
-            "url",
-            "code",
-            "name",
-            "kind",
-            "region",
-            "building",
-            "address",
-            "opening_hours",
-            "full_time_workers",
-            "contact_phone",
-            "opened_on",
-            "note",
-            *TIMESTAMPS,
-        ]
+        fields = ["id", "url", *SERVICE_SITE_INPUT_FIELDS, *TIMESTAMPS]
         read_only_fields = TIMESTAMPS
 
 
@@ -203,7 +173,7 @@ class ParkViewSet(api.ScopedModelViewSet):
 class BuildingViewSet(api.ScopedModelViewSet):
     """Buildings (商务楼宇/园区楼宇/商圈市场). ``POST buildings/upsert/`` by ``code``."""
 
-    queryset = Building.objects.select_related("region", "park")
+    queryset = Building.objects.select_related("region", "grid", "park")
     serializer_class = BuildingSerializer
     filterset_class = BuildingFilterSet
     ordering_fields = ["code", "name", "updated_at"]

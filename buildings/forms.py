@@ -1,8 +1,11 @@
 from django.utils.translation import gettext_lazy as _
 
 from buildings.models import (
+    BUILDING_INPUT_FIELDS,
     ENTERPRISE_INPUT_FIELDS,
     OVERRIDE_PERMISSION,
+    PARK_INPUT_FIELDS,
+    SERVICE_SITE_INPUT_FIELDS,
     Building,
     Enterprise,
     Park,
@@ -14,29 +17,13 @@ from portal.forms import ScopedModelForm
 class ParkForm(ScopedModelForm):
     class Meta:
         model = Park
-        fields = ["code", "name", "region", "address", "operator", "note"]
+        fields = PARK_INPUT_FIELDS
 
 
 class BuildingForm(ScopedModelForm):
     class Meta:
         model = Building
-        fields = [
-            "code",
-            "name",
-            "kind",
-            "address",
-            "region",
-            "grid",
-            "park",
-            "latitude",
-            "longitude",
-            "floors",
-            "basement_floors",
-            "gross_floor_area",
-            "property_manager",
-            "contact_phone",
-            "note",
-        ]
+        fields = BUILDING_INPUT_FIELDS
 
 
 class EnterpriseForm(ScopedModelForm):
@@ -80,16 +67,4 @@ class EnterpriseForm(ScopedModelForm):
 class ServiceSiteForm(ScopedModelForm):
     class Meta:
         model = ServiceSite
-        fields = [
-            "code",
-            "name",
-            "kind",
-            "region",
-            "building",
-            "address",
-            "opening_hours",
-            "full_time_workers",
-            "contact_phone",
-            "opened_on",
-            "note",
-        ]
+        fields = SERVICE_SITE_INPUT_FIELDS

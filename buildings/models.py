@@ -67,6 +67,41 @@ def _in_district_errors(lat, lng):
     return errors
 
 
+#: What people enter for a park, a building and a service site, in form order: forms, detail
+#: pages and the API all take these (like ``ENTERPRISE_INPUT_FIELDS`` below).
+PARK_INPUT_FIELDS = ("code", "name", "region", "address", "operator", "note")
+BUILDING_INPUT_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "address",
+    "region",
+    "grid",
+    "park",
+    "latitude",
+    "longitude",
+    "floors",
+    "basement_floors",
+    "gross_floor_area",
+    "property_manager",
+    "contact_phone",
+    "note",
+)
+SERVICE_SITE_INPUT_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "region",
+    "building",
+    "address",
+    "opening_hours",
+    "full_time_workers",
+    "contact_phone",
+    "opened_on",
+    "note",
+)
+
+
 @audited()
 class Park(ScopedModel):
     """An industrial park (产业园区)."""

@@ -16,7 +16,9 @@ from buildings.filters import (
     TenancyFilterSet,
 )
 from buildings.models import (
+    BUILDING_INPUT_FIELDS,
     ENTERPRISE_INPUT_FIELDS,
+    PARK_INPUT_FIELDS,
     Building,
     Enterprise,
     Park,
@@ -114,7 +116,7 @@ class ParkListView(views.ObjectListView):
 class ParkDetailView(views.ObjectDetailView):
     queryset = Park.objects.select_related("region", "coverage")
     template_name = "buildings/park_detail.html"
-    fields = ["code", "name", "region", "address", "operator", "note"]
+    fields = PARK_INPUT_FIELDS
 
     def get_extra_context(self, obj):
         user = self.request.user
@@ -158,23 +160,7 @@ class BuildingDetailView(views.ObjectDetailView):
 
     queryset = Building.objects.select_related("region", "grid", "park", "coverage")
     template_name = "buildings/building_detail.html"
-    fields = [
-        "code",
-        "name",
-        "kind",
-        "address",
-        "region",
-        "grid",
-        "park",
-        "latitude",
-        "longitude",
-        "floors",
-        "basement_floors",
-        "gross_floor_area",
-        "property_manager",
-        "contact_phone",
-        "note",
-    ]
+    fields = BUILDING_INPUT_FIELDS
 
     def get_extra_context(self, obj):
         user = self.request.user

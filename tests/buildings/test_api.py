@@ -577,3 +577,21 @@ def test_schema_lists_the_resources_and_upserts(client_for, users, district):
     for name in ("members", "full_members", "should_found", "organization_kind"):
         assert enterprise[name]["readOnly"] is True, name
     assert enterprise["uscc_override_by"]["readOnly"] is True
+
+
+def test_a_building_is_placed_in_a_grid_through_the_api_and_only_one_of_its_community(
+    api_for, users, registers, district
+):
+    from grids.models import Grid
+
+    in_a1 = Grid.objects.create(code="GA09", name="上海新村第九网格", region=district["a1"])
+    in_b1 = Grid.objects.create(code="GB09", name="武康第九网格", region=district["b1"])
+    api = api_for(users["admin"])
+    building = registers["building_a"]
+    response = api.patch(f"/api/v1/buildings/{building.pk}/", {"grid": "GA09"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["grid"]["code"] == "GA09"
+    assert Building.objects.get(pk=building.pk).grid == in_a1
+    response = api.patch(f"/api/v1/buildings/{building.pk}/", {"grid": in_b1.pk}, format="json")
+    assert response.status_code == 400 and "grid" in response.json()
+    assert Building.objects.get(pk=building.pk).grid == in_a1
