@@ -32,20 +32,7 @@ def parse_uscc(text):
     except ValidationError as exc:
         if exc.code != validators.USCC_CHECK_OVERRIDABLE:
             raise
-        return validators._compact(text).upper()
-
-
-def _check_only_message():
-    """The message the validator gives a code failing only its check character."""
-    body = "00000001"
-    first17 = f"91310104{body}{validators.org_code_check_char(body)}"
-    right = validators.uscc_check_char(first17)
-    wrong = next(char for char in validators.USCC_ALPHABET if char != right)
-    try:
-        validators.normalize_uscc(first17 + wrong)
-    except ValidationError as exc:
-        return exc.messages[0]
-    raise AssertionError("a code with a wrong check character passed")  # pragma: no cover
+        return Enterprise.normalize_natural_key(text)
 
 
 @imports.register
@@ -64,13 +51,14 @@ class ParkImport(imports.ImportSpec):
 @imports.register
 class BuildingImport(imports.ImportSpec):
     model = Building
-    related_select = {"park": ["region"]}
+    related_select = {"park": ["region"], "grid": ["region"]}
     columns = [
         imports.ImportColumn("code"),
         imports.ImportColumn("name"),
         imports.ImportColumn("kind"),
         imports.ImportColumn("address"),
         imports.ImportColumn("region", header="所在社区代码"),
+        imports.ImportColumn("grid", header="所在网格编码"),
         imports.ImportColumn("park", header="所在园区编码"),
         imports.ImportColumn("latitude"),
         imports.ImportColumn("longitude"),
@@ -183,7 +171,7 @@ class EnterpriseImport(imports.ImportSpec):
     def _classify(self, errors):
         """Mark the errors of rows whose code fails only its check character (and of their
         refused exceptions) as their own class, to be reviewed."""
-        check_only = _check_only_message()
+        check_only = str(validators.USCC_CHECK_MESSAGE)
         uscc, reason = self._header("uscc"), self._header("uscc_override_reason")
         rows = {e.row for e in errors if e.column == uscc and e.message == check_only}
         rows |= {e.row for e in errors if e.column == reason}

@@ -240,6 +240,10 @@ _USCC = re.compile(r"[0-9A-Z]{18}")
 #: character is wrong while the nested GB 11714 organisation code is right, as in a few codes
 #: issued early in pilot regions (厦门 and others) before the standard settled.
 USCC_CHECK_OVERRIDABLE = "uscc_check"
+USCC_CHECK_MESSAGE = _(
+    "统一社会信用代码校验位不正确，但其中的组织机构代码正确：可能是早期试点地区"
+    "发放的代码。默认不予接受；有权限的用户可填写例外说明后接受。"
+)
 
 
 def org_code_check_char(body: str) -> str:
@@ -298,13 +302,7 @@ def normalize_uscc(value) -> str:
             code="uscc_org_code",
         )
     if uscc_check_char(code[:17]) != code[17]:
-        raise ValidationError(
-            _(
-                "统一社会信用代码校验位不正确，但其中的组织机构代码正确：可能是早期试点地区"
-                "发放的代码。默认不予接受；有权限的用户可填写例外说明后接受。"
-            ),
-            code=USCC_CHECK_OVERRIDABLE,
-        )
+        raise ValidationError(USCC_CHECK_MESSAGE, code=USCC_CHECK_OVERRIDABLE)
     return code
 
 

@@ -47,6 +47,7 @@ BUILDING_HEADER = [
     "类型",
     "地址",
     "所在社区代码",
+    "所在网格编码",
     "所在园区编码",
     "纬度",
     "经度",
@@ -439,6 +440,21 @@ def test_buildings_import_validates_every_row_and_is_idempotent(users, registers
         (n, "楼宇编码", "该编码已被管辖范围外的数据占用。") for n in range(2, 8)
     ]
     assert state() == snapshot
+    # A grid of the building's community places it; one of another community is refused.
+    from grids.models import Grid
+
+    Grid.objects.create(
+        code="GIMPA", name="上海新村导入网格", region=registers["building_a"].region
+    )
+    Grid.objects.create(code="GIMPB", name="武康导入网格", region=registers["building_b"].region)
+    placed = [
+        building_row("BN00", 所在网格编码="GIMPA"),
+        building_row("BN01", 所在网格编码="GIMPB"),
+    ]
+    result = run("building", to_csv(BUILDING_HEADER, placed), users["admin"])
+    assert errors_of(result) == [(3, "所在网格编码", "所选网格不在楼宇所在社区。")]
+    result = run("building", to_csv(BUILDING_HEADER, placed[:1]), users["admin"])
+    assert result.ok and Building.objects.get(code="BN00").grid.code == "GIMPA"
 
 
 def test_parks_and_service_sites_import(users, registers):
