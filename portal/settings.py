@@ -100,10 +100,13 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "portal",
     "portal.accounts",
+    "portal.inbox",
     "organizations",
     "members",
     "buildings",
     "grids",
+    "regional",
+    "cadres",
     # The portal's top: it reads every app above, none of them reads it.
     "dashboard",
     "search",

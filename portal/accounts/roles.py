@@ -25,7 +25,17 @@ ROLE_LABELS = {
 
 #: Domain apps whose models every role reaches through its patterns. A new app adds its
 #: label here, and its models fall under the patterns below.
-DOMAIN_APPS = ["portal", "organizations", "members", "buildings", "grids", "dashboard", "reports"]
+DOMAIN_APPS = [
+    "portal",
+    "organizations",
+    "members",
+    "buildings",
+    "grids",
+    "regional",
+    "cadres",
+    "dashboard",
+    "reports",
+]
 
 #: The grid work models community workers create and update.
 GRID_WORK = ("case", "casephoto", "wish", "visit")
