@@ -163,7 +163,7 @@ class Organization(TreeNode, ScopedModel):
 class LeadershipPosition(ScopedModel):
     """A post in an organisation's leadership (书记, 副书记, 委员 ...) held for a period.
 
-    The holder is a name until the member registry exists; then it links to the member.
+    The holder is a name, linked to the member registry when the holder is in it.
     """
 
     class Title(models.TextChoices):
@@ -184,6 +184,16 @@ class LeadershipPosition(ScopedModel):
     )
     title = models.CharField(_("职务"), max_length=30, choices=Title.choices)
     holder_name = models.CharField(_("任职人姓名"), max_length=50)
+    # The holder in the member registry, when they are a member of it (string FK: members
+    # sits above organizations). The name stays: it is what the record says.
+    holder = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("任职党员"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="positions",
+    )
     started_on = models.DateField(_("任职日期"))
     ended_on = models.DateField(_("免职日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
