@@ -25,13 +25,19 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Max,
     OuterRef,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Trunc
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    ExtractMonth,
+    ExtractYear,
+    Greatest,
+    Trunc,
+)
 from django.utils.translation import gettext as _
 
 from members.models import DuesBase, DuesKind, DuesPayment, DuesRate, Member, add_months
@@ -106,6 +112,58 @@ class MakeDate(Func):
     output_field = DateField()
 
 
+def arrears_queryset(members, as_of: date):
+    """``members`` (already scoped by the caller) whose status is 正常, annotated in SQL with
+    their dues position as of ``as_of``: ``dues_start`` (first month owed, NULL without a
+    declared base), ``dues_months_due``, ``dues_paid`` (months of those paid),
+    ``dues_months_in_arrears`` (due - paid) and ``dues_paid_until`` (latest month paid).
+
+    The same counting as ``arrears`` (which reads this queryset), so a question can filter,
+    group and count branches in the database: ``dues_months_in_arrears__gte=6``."""
+    last_due = add_months(month_start(as_of), -1)
+    first_base_year = Subquery(
+        DuesBase.objects.filter(member=OuterRef("pk")).order_by("year").values("year")[:1],
+        output_field=IntegerField(),
+    )
+    queryset = members.filter(status=Member.Status.NORMAL).annotate(
+        dues_first_year=first_base_year,
+        # GREATEST ignores NULLs: without a base the start stays NULL (nothing owed).
+        dues_start=Case(
+            When(dues_first_year__isnull=True, then=Value(None, output_field=DateField())),
+            default=Greatest(
+                Cast(Trunc("joined_on", "month"), DateField()),
+                MakeDate(F("dues_first_year"), 1, 1),
+            ),
+            output_field=DateField(),
+        ),
+    )
+    paid_count = (
+        DuesPayment.objects.filter(
+            member=OuterRef("pk"), period__gte=OuterRef("dues_start"), period__lte=last_due
+        )
+        .order_by()
+        .values("member")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    last_index = last_due.year * 12 + last_due.month
+    paid_until = (
+        DuesPayment.objects.filter(member=OuterRef("pk")).order_by("-period").values("period")[:1]
+    )
+    return queryset.annotate(
+        dues_paid=Coalesce(Subquery(paid_count, output_field=IntegerField()), 0),
+        dues_paid_until=Subquery(paid_until, output_field=DateField()),
+        # months_between(start, last_due), 0 without a start or when start is later.
+        dues_months_due=Coalesce(
+            Greatest(
+                Value(last_index + 1) - ExtractYear("dues_start") * 12 - ExtractMonth("dues_start"),
+                Value(0),
+            ),
+            Value(0),
+        ),
+    ).annotate(dues_months_in_arrears=F("dues_months_due") - F("dues_paid"))
+
+
 def arrears(members, as_of: date, *, min_months: int = 0) -> list[Arrears]:
     """The dues position of each member of ``members`` (a Member queryset, already scoped by
     the caller) whose status is 正常, as of ``as_of``.
@@ -122,41 +180,10 @@ def arrears(members, as_of: date, *, min_months: int = 0) -> list[Arrears]:
     "which members, and so which branches, are 6+ months in arrears"). Three queries
     whatever the number of members: members with their start and counts, bases, rates.
     """
-    last_due = add_months(month_start(as_of), -1)
-    first_base_year = Subquery(
-        DuesBase.objects.filter(member=OuterRef("pk")).order_by("year").values("year")[:1],
-        output_field=IntegerField(),
-    )
-    queryset = (
-        members.filter(status=Member.Status.NORMAL)
-        .select_related("organization")
-        .annotate(dues_first_year=first_base_year)
-        .annotate(
-            # GREATEST ignores NULLs: without a base the start stays NULL (nothing owed).
-            dues_start=Case(
-                When(dues_first_year__isnull=True, then=Value(None, output_field=DateField())),
-                default=Greatest(
-                    Cast(Trunc("joined_on", "month"), DateField()),
-                    MakeDate(F("dues_first_year"), 1, 1),
-                ),
-                output_field=DateField(),
-            )
-        )
-    )
-    paid_count = (
-        DuesPayment.objects.filter(
-            member=OuterRef("pk"), period__gte=OuterRef("dues_start"), period__lte=last_due
-        )
-        .order_by()
-        .values("member")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    queryset = queryset.annotate(
-        dues_paid=Coalesce(Subquery(paid_count, output_field=IntegerField()), 0),
-        dues_paid_until=Max("dues_payments__period"),
-    ).order_by("organization_id", "id")
-    rows = list(queryset)
+    queryset = arrears_queryset(members, as_of).select_related("organization")
+    if min_months:
+        queryset = queryset.filter(dues_months_in_arrears__gte=min_months)
+    rows = list(queryset.order_by("organization_id", "id"))
     bases = {}
     for base in DuesBase.objects.filter(
         member__in=[m.pk for m in rows], year__lte=as_of.year
@@ -165,8 +192,6 @@ def arrears(members, as_of: date, *, min_months: int = 0) -> list[Arrears]:
     rates = list(DuesRate.objects.all())
     result = []
     for member in rows:
-        start = member.dues_start
-        due = months_between(start, last_due) if start is not None else 0
         base = bases.get(member.pk)
         amount = None
         if base is not None:
@@ -174,16 +199,16 @@ def arrears(members, as_of: date, *, min_months: int = 0) -> list[Arrears]:
                 amount = monthly_amount(base.kind, base.monthly_base, rates)
             except NoRate:
                 amount = None
-        row = Arrears(
-            member=member,
-            start=start,
-            months_due=due,
-            months_paid=member.dues_paid if start is not None else 0,
-            paid_until=member.dues_paid_until,
-            monthly_amount=amount,
+        result.append(
+            Arrears(
+                member=member,
+                start=member.dues_start,
+                months_due=member.dues_months_due,
+                months_paid=member.dues_paid if member.dues_start is not None else 0,
+                paid_until=member.dues_paid_until,
+                monthly_amount=amount,
+            )
         )
-        if row.months_in_arrears >= min_months:
-            result.append(row)
     return result
 
 

@@ -94,6 +94,21 @@ class TermOverdueFilterSet(QuestionFilterSet):
         fields = ["region_within", "kind", "sector"]
 
 
+class DuesArrearsFilterSet(QuestionFilterSet):
+    region_within = _region("organization__region__path")
+    organization = django_filters.CharFilter(field_name="organization__code", label=_("党支部编码"))
+    min_months = django_filters.NumberFilter(
+        field_name="dues_months_in_arrears",
+        lookup_expr="gte",
+        min_value=6,
+        label=_("至少欠缴月数"),
+    )
+
+    class Meta:
+        model = Member
+        fields = ["region_within", "organization", "min_months"]
+
+
 class OverdueCaseFilterSet(QuestionFilterSet):
     ASSIGNEE_KINDS = [
         ("organization", _("党组织")),

@@ -19,6 +19,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -33,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from buildings.models import Building, Enterprise, ServiceSite
 from grids.models import Case as GridCase
 from grids.models import Grid
+from members import dues
 from members.models import Member
 from organizations.models import Organization
 from portal import scoping
@@ -374,18 +376,62 @@ register(
 
 # --- 6. branches with members in arrears (党费) ---------------------------------------
 
+
+def _dues_arrears(user):
+    members = scoping.restrict(Member.objects.all(), user)
+    rows = dues.arrears_queryset(members, timezone.localdate())
+    return rows.filter(dues_months_in_arrears__gte=dues.OVERDUE_MONTHS)
+
+
+def _group_by_branch(queryset):
+    return (
+        queryset.order_by()
+        .values(
+            "organization_id",
+            "organization__code",
+            "organization__name",
+            "organization__region__name",
+        )
+        .annotate(
+            members_in_arrears=Count("pk"),
+            longest_months=Max("dues_months_in_arrears"),
+            earliest_paid_until=Min("dues_paid_until"),
+        )
+        .order_by("-members_in_arrears", "organization__code")
+    )
+
+
+def _branch_chart(groups):
+    rows = list(groups[:CHART_BARS])
+    return {
+        "type": "bar",
+        "names": [row["organization__name"] for row in rows],
+        "values": [row["members_in_arrears"] for row in rows],
+    }
+
+
 register(
     Question(
         key="dues-arrears",
         title=gettext_lazy("有党员连续 6 个月以上未交党费的支部"),
         description=gettext_lazy(
-            "按党支部列出 6 个月以上未交纳党费的党员人数。数据来自党费台账（党员信息库 › 党费）。"
+            "按党支部汇总党籍状态正常、6 个月以上未交纳党费的党员（自入党当月与首个申报基数年度"
+            "1 月中较晚者起，至上月止，每月一笔缴费记录）。未申报党费基数的党员不计。"
+            "党员名单见“党员信息库 › 党费”中该支部的页面。"
         ),
-        model=Organization,
-        unavailable=gettext_lazy(
-            "党费台账已建立：各支部 6 个月以上未交党费的党员见“党员信息库 › 党费”页面"
-            "（/members/dues/）；本综合查询尚未接入台账。"
-        ),
+        model=Member,
+        filterset_class=filters.DuesArrearsFilterSet,
+        columns=[
+            Column("organization__code", gettext_lazy("组织编码")),
+            Column("organization__name", gettext_lazy("党支部")),
+            Column("organization__region__name", gettext_lazy("所在区划")),
+            Column("members_in_arrears", gettext_lazy("欠缴 6 个月以上党员")),
+            Column("longest_months", gettext_lazy("最长欠缴月数")),
+            Column("earliest_paid_until", gettext_lazy("最早交至月份")),
+        ],
+        build=_dues_arrears,
+        group=_group_by_branch,
+        chart=_branch_chart,
     )
 )
 

@@ -87,15 +87,70 @@ def test_overdue_cases_per_assignee(world, users, district):
     assert timezone.localtime(oldest.oldest_due).date().isoformat() == "2025-02-01"
 
 
-def test_dues_question_points_to_the_dues_register(world, client_for, api_for, users):
-    response = client_for(users["admin"]).get("/reports/q/dues-arrears/")
-    assert response.status_code == 200
-    text = response.content.decode()
-    assert "/members/dues/" in text  # where the dues register answers it for now
-    assert 'data-testid="question-table"' not in text
-    api = api_for(users["admin"]).get("/api/v1/reports/dues-arrears/")
-    assert api.status_code == 501
-    assert api.json()["available"] is False
+def test_dues_arrears_per_branch(world, district, client_for, api_for, users):
+    """Branches with members 6+ months in arrears, counted as the dues register counts them
+    (tests/members/test_dues.py), as of 2026-07-15: the last month due is 2026-06."""
+    from datetime import date
+    from decimal import Decimal
+
+    import time_machine
+
+    from members.models import DuesBase, DuesPayment
+    from tests.members.conftest import make_id_number, make_member
+
+    def member(key, name, seq, base_year, paid_months):
+        m = make_member(
+            district[f"{key}_branch"],
+            name,
+            make_id_number(date(1971, 2, 3), seq),
+            joined_on=date(2001, 7, 1),
+        )
+        DuesBase.objects.create(member=m, year=base_year, monthly_base=Decimal("4000"))
+        for year, month in paid_months:
+            DuesPayment.objects.create(
+                member=m,
+                period=date(year, month, 1),
+                amount=Decimal("40"),
+                paid_on=date(year, month, 9),
+            )
+        return m
+
+    member("a", "欠甲", 41, 2025, [(2025, m) for m in range(1, 13)])  # 2026-01..06: 6
+    member("a", "欠乙", 43, 2026, [])  # 6
+    member("a", "欠丙", 45, 2026, [(2026, 1)])  # 5: not listed
+    member("b", "欠丁", 47, 2024, [(2024, 3)])  # 2024-01..2026-06 = 30 - 1 = 29
+    with time_machine.travel(date(2026, 7, 15), tick=False):
+        rows = answer("dues-arrears", users["admin"])
+        got = [
+            (r.organization__code, r.members_in_arrears, r.longest_months, r.earliest_paid_until)
+            for r in rows
+        ]
+        a_code, b_code = district["a_branch"].code, district["b_branch"].code
+        assert got == [(a_code, 2, 6, date(2025, 12, 1)), (b_code, 1, 29, date(2024, 3, 1))]
+        assert [r.organization__code for r in answer("dues-arrears", users["operator_a"])] == [
+            a_code
+        ]
+        assert [r.organization__code for r in answer("dues-arrears", users["operator_b"])] == [
+            b_code
+        ]
+        assert [
+            r.organization__code for r in answer("dues-arrears", users["admin"], min_months=12)
+        ] == [b_code]
+        page = client_for(users["operator_b"]).get("/reports/q/dues-arrears/")
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert district["b_branch"].name in text and district["a_branch"].name not in text
+        api = api_for(users["operator_a"]).get("/api/v1/reports/dues-arrears/")
+        assert api.status_code == 200
+        body = api.json()
+        assert [r["organization__code"] for r in body["results"]] == [a_code]
+        assert body["results"][0]["members_in_arrears"] == 2
+        export = client_for(users["admin"]).get("/reports/q/dues-arrears/", {"export": "csv"})
+        lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+        assert lines[1:] == [
+            f"{a_code},{district['a_branch'].name},{district['a1'].name},2,6,2025-12-01",
+            f"{b_code},{district['b_branch'].name},{district['b1'].name},1,29,2024-03-01",
+        ]
 
 
 # --- pages ---------------------------------------------------------------------------
@@ -191,6 +246,7 @@ PINNED = {
     "grid-leaders": 8,
     "term-overdue": 8,
     "overdue-cases": 9,
+    "dues-arrears": 6,
 }
 
 
