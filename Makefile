@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint format bench clean
+.PHONY: run test install lint format bench clean fuzz
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,18 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(VENV)/bin/gunicorn portal.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 --access-logfile -
 
-## The whole suite: migrations in step with the models, then every test.
+## The whole suite: migrations in step with the models, then every test, then a scan of the
+## logs the suite wrote for ID and mobile numbers (portal/logscan.py).
 test: install
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	rm -rf $(CURDIR)/var/log/test
+	LOG_DIR=$(CURDIR)/var/log/test $(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m portal.logscan $(CURDIR)/var/log/test
+
+## Schemathesis against /api/schema/ with a token of each role (tests/fuzz); FUZZ_EXAMPLES
+## examples per operation and role (default 25).
+fuzz: install
+	$(PY) -m pytest -m fuzz -n 0 -p no:cacheprovider tests/fuzz $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

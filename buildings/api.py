@@ -78,7 +78,7 @@ class EnterpriseSerializer(api.ScopedModelSerializer):
         ],
     )
     uscc_override_by = serializers.SlugRelatedField(
-        label=_("例外批准人"), slug_field="username", read_only=True
+        label=_("例外批准人"), slug_field="username", read_only=True, allow_null=True
     )
     members = serializers.SerializerMethodField(label=_("党员数"))
     full_members = serializers.SerializerMethodField(label=_("正式党员"))

@@ -17,7 +17,6 @@ from grids.models import (
     CasePhoto,
     CaseStep,
     Grid,
-    Notification,
     Visit,
     Wish,
     WishStep,
@@ -173,23 +172,3 @@ class VisitAdmin(WorkAdmin):
     search_fields = ["household", "notes"]
     raw_id_fields = ["grid", "visitor_member", "enterprise", "building"]
     list_select_related = ["grid", "visitor_member"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """An inbox: each user sees their own messages (superusers all); read, not edited."""
-
-    list_display = ["created_at", "user", "kind", "text", "read_at"]
-    list_filter = ["kind"]
-    search_fields = ["text"]
-    list_select_related = ["user"]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

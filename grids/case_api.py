@@ -121,7 +121,7 @@ class ContactField(serializers.CharField):
 
 
 class CaseStepSerializer(serializers.ModelSerializer):
-    actor = UserBriefField(read_only=True)
+    actor = UserBriefField(read_only=True, allow_null=True)
 
     class Meta:
         model = CaseStep
@@ -144,8 +144,8 @@ class CasePhotoBriefSerializer(serializers.Serializer):
 
 class CaseSerializer(api.ScopedModelSerializer):
     category = CategoryField(queryset=CaseCategory.objects.all())
-    reporter_user = UserBriefField(read_only=True)
-    assignee_user = UserBriefField(read_only=True)
+    reporter_user = UserBriefField(read_only=True, allow_null=True)
+    assignee_user = UserBriefField(read_only=True, allow_null=True)
     reporter_contact = ContactField(
         label=_("联系方式"), max_length=100, required=False, allow_blank=True
     )

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Case, CaseCategory, Grid
-from portal.filters import BaseFilterSet, SubtreeFilter
+from portal.filters import BaseFilterSet, SubtreeFilter, UtcIsoDateTimeFilter
 from portal.models import Region
 
 
@@ -30,10 +30,10 @@ class CaseFilterSet(BaseFilterSet):
     overdue = django_filters.BooleanFilter(label=_("已超时"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("未办结"))
     source = django_filters.MultipleChoiceFilter(choices=Case.Source.choices, label=_("来源"))
-    reported_after = django_filters.IsoDateTimeFilter(
+    reported_after = UtcIsoDateTimeFilter(
         field_name="reported_at", lookup_expr="gte", label=_("上报时间起")
     )
-    reported_before = django_filters.IsoDateTimeFilter(
+    reported_before = UtcIsoDateTimeFilter(
         field_name="reported_at", lookup_expr="lt", label=_("上报时间止")
     )
 

@@ -1,7 +1,8 @@
 """URL patterns of grids' case pages, merged into grids.urls: the case list, report form and
-detail (``cases/``), the transitions, and "my grid" with the inbox (``mine/``)."""
+detail (``cases/``), the transitions, and "my grid" (``mine/``)."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from grids import case_views as views
 
@@ -17,6 +18,6 @@ urlpatterns = [
     ),
     path("cases/photos/<int:pk>/", views.CasePhotoView.as_view(), name="casephoto_file"),
     path("mine/", views.MyGridView.as_view(), name="my_grid"),
-    path("mine/inbox/", views.InboxView.as_view(), name="inbox"),
-    path("mine/inbox/read/", views.InboxReadView.as_view(), name="inbox_read"),
+    # The inbox moved to /inbox/ (portal.inbox); old links still arrive there.
+    path("mine/inbox/", RedirectView.as_view(pattern_name="inbox:index"), name="inbox"),
 ]

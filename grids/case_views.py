@@ -1,5 +1,5 @@
 """Pages of grid work on cases: the case list, report form, case detail with its timeline and
-the actions the user may take now, "my grid" and the inbox.
+the actions the user may take now and "my grid" (with the user's unread inbox items).
 
 Every transition is a POST to ``CaseTransitionView``, which calls ``grids.services.cases``;
 a refused transition is shown as a message and changes nothing. Cases out of scope are 404.
@@ -8,22 +8,20 @@ a refused transition is shown as a message and changes nothing. Cases out of sco
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from grids.case_filters import CaseFilterSet, GridPickFilterSet
 from grids.case_forms import CaseReportForm, add_service_errors, transition_form
-from grids.models import Case, CasePhoto, Grid, Notification, Visit, Wish
+from grids.models import Case, CasePhoto, Grid, Visit, Wish
 from grids.services import cases as services
 from portal import scoping, views
+from portal.inbox import services as inbox_services
 from portal.models import Region, SensitiveAccess
 from portal.tables import Column
 
@@ -337,46 +335,5 @@ class MyGridView(LoginRequiredMixin, TemplateView):
         }
 
     def inbox(self, user):
-        unread = Notification.objects.filter(user=user, read_at__isnull=True)
-        return {
-            "notifications": list(unread.select_related("case")[:10]),
-            "unread_count": unread.count(),
-        }
-
-
-class InboxView(LoginRequiredMixin, TemplateView):
-    """All of the user's notifications, newest first; only their own."""
-
-    template_name = "grids/inbox.html"
-    paginate_by = 25
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        notifications = Notification.objects.filter(user=self.request.user).select_related("case")
-        if self.request.GET.get("unread") == "1":
-            notifications = notifications.filter(read_at__isnull=True)
-        page = Paginator(notifications, self.paginate_by).get_page(self.request.GET.get("page"))
-        context.update(
-            page=page,
-            notifications=page.object_list,
-            unread_only=self.request.GET.get("unread") == "1",
-            querystring="unread=1" if self.request.GET.get("unread") == "1" else "",
-        )
-        return context
-
-
-class InboxReadView(LoginRequiredMixin, View):
-    """POST: mark the user's notifications ``id`` (one or more) read, or all of them."""
-
-    def post(self, request):
-        unread = Notification.objects.filter(user=request.user, read_at__isnull=True)
-        if request.POST.get("all") != "1":
-            ids = [v for v in request.POST.getlist("id") if v.isdigit()]
-            unread = unread.filter(pk__in=ids)
-        marked = unread.update(read_at=timezone.now())
-        if marked:
-            messages.success(request, _("已将 %(count)d 条消息标为已读。") % {"count": marked})
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-            target = reverse("grids:inbox")
-        return HttpResponseRedirect(target)
+        unread = inbox_services.items_of(user).filter(inbox_services.UNREAD)
+        return {"inbox_items": list(unread[:10]), "unread_count": unread.count()}

@@ -142,8 +142,6 @@ class GridImportForm(ImportForm):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError(_("文件不能超过 20 MB。"))
         if not upload.name.lower().endswith(self.EXTENSIONS):
             raise forms.ValidationError(_("不支持的文件类型：请上传 CSV、XLSX 或 GeoJSON 文件。"))
-        return upload
+        return super().clean_file()  # size and content (portal.uploads)

@@ -521,26 +521,3 @@ class Visit(ScopedModel):
             field, present = required[self.target]
             if not present:
                 raise ValidationError({field: [_("请填写走访对象。")]})
-
-
-class Notification(models.Model):
-    """An inbox message for a user: an overdue case, a case dispatched to them, a wish."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_notifications"
-    )
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE)
-    wish = models.ForeignKey(Wish, null=True, blank=True, on_delete=models.CASCADE)
-    kind = models.CharField(_("类型"), max_length=30)
-    text = models.CharField(_("内容"), max_length=300)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
-    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("消息")
-        verbose_name_plural = _("消息")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
-
-    def __str__(self):
-        return self.text

@@ -4,12 +4,14 @@ import logging
 
 from celery import shared_task
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import Case, Grid, Notification
+from grids.models import Case, Grid
 from portal.accounts.models import User
 from portal.accounts.roles import COMMUNITY_WORKER
+from portal.inbox import services as inbox
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +25,11 @@ def flag_overdue_cases(now=None):
     """Flag the open cases whose stage deadline has passed and that are not flagged yet, and
     tell each one's assignee user (or, without one, the grid's community workers).
 
-    Two statements whatever the number of cases: an ``UPDATE ... RETURNING`` that flags them
-    (a concurrent run waits on the row locks and then finds them flagged, so no case is
-    flagged or notified twice) and an ``INSERT ... SELECT`` of the notifications. ``now`` (an
-    ISO string or datetime) is for tests and replays; by default the current time.
+    Three statements whatever the number of cases: an ``UPDATE ... RETURNING`` that flags
+    them (a concurrent run waits on the row locks and then finds them flagged, so no case is
+    flagged or notified twice), a ``SELECT`` of whom to tell and one insert of the inbox
+    messages. ``now`` (an ISO string or datetime) is for tests and replays; by default the
+    current time.
     """
     if isinstance(now, str):
         from django.utils.dateparse import parse_datetime
@@ -49,9 +52,7 @@ def flag_overdue_cases(now=None):
         if flagged:
             cursor.execute(
                 f"""
-                INSERT INTO {_table(Notification)} (user_id, case_id, kind, text, created_at)
-                SELECT DISTINCT ON (c.id, u.id) u.id, c.id, 'case_overdue',
-                       left(%(prefix)s || c.number || ' ' || c.title, 300), %(now)s
+                SELECT DISTINCT c.id, c.number, c.title, u.id
                 FROM {_table(Case)} c
                 JOIN {_table(Grid)} g ON g.id = c.grid_id
                 JOIN {_table(User)} u ON (
@@ -64,15 +65,22 @@ def flag_overdue_cases(now=None):
                         ))
                 )
                 WHERE c.id = ANY(%(ids)s) AND u.is_active
+                ORDER BY c.id, u.id
                 """,  # noqa: S608 - only quoted table names are interpolated
-                {
-                    "ids": flagged,
-                    "now": now,
-                    "role": COMMUNITY_WORKER,
-                    "prefix": _("需求/问题已超时："),
-                },
+                {"ids": flagged, "role": COMMUNITY_WORKER},
             )
-            notified = cursor.rowcount
+            prefix = _("需求/问题已超时：")
+            notified = inbox.deliver(
+                inbox.item(
+                    user_id,
+                    "case_overdue",
+                    f"{prefix}{number} {title}",
+                    url=reverse("grids:case_detail", args=[case_id]),
+                    source=(Case, case_id),
+                    created_at=now,
+                )
+                for case_id, number, title, user_id in cursor.fetchall()
+            )
     result = {"flagged": len(flagged), "notified": notified}
     if flagged:
         logger.info("overdue cases flagged: %s", result)

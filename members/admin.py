@@ -10,6 +10,9 @@ from members.models import (
     DuesBase,
     DuesPayment,
     DuesRate,
+    Meeting,
+    MeetingAttendance,
+    MeetingFrequency,
     Member,
     Transfer,
     TransferStep,
@@ -168,3 +171,45 @@ class DuesPaymentAdmin(ScopedAdmin):
     list_filter = ["period"]
     list_select_related = ["member", "recorded_by"]
     raw_id_fields = ["member"]
+
+
+# --- organisational life -----------------------------------------------------------------------
+
+
+class MeetingAttendanceInline(admin.TabularInline):
+    """Shown, not edited here: attendance is written by ``members.meetings.record`` (the
+    meeting form and the API), which checks every attendee against the branch."""
+
+    model = MeetingAttendance
+    fields = ["member", "present", "absence_reason", "absence_note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ScopedAdmin):
+    list_display = ["held_on", "kind", "topic", "organization", "host"]
+    list_filter = ["kind"]
+    search_fields = ["topic"]
+    date_hierarchy = "held_on"
+    list_select_related = ["organization"]
+    raw_id_fields = ["organization"]
+    inlines = [MeetingAttendanceInline]
+
+
+@admin.register(MeetingAttendance)
+class MeetingAttendanceAdmin(WorkflowAdmin):
+    list_display = ["meeting", "member", "present", "absence_reason"]
+    list_filter = ["present", "absence_reason"]
+    list_select_related = ["meeting", "member"]
+
+
+@admin.register(MeetingFrequency)
+class MeetingFrequencyAdmin(ScopedAdmin):
+    """District-wide: every role reads it, only district admins change it (roles.py)."""
+
+    list_display = ["kind", "period", "required_count", "note"]

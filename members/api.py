@@ -134,5 +134,6 @@ class MemberViewSet(api.ScopedModelViewSet):
 
 router.register("members", MemberViewSet, basename="member")
 import members.dues_api  # noqa: E402, F401
+import members.meeting_api  # noqa: E402, F401
 import members.status_api  # noqa: E402, F401
 from members import workflow_api  # noqa: E402, F401

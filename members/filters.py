@@ -39,8 +39,12 @@ class MemberFilterSet(BaseFilterSet):
     education = django_filters.MultipleChoiceFilter(
         choices=Member.Education.choices, label=_("学历")
     )
-    age_min = django_filters.NumberFilter(method="filter_age_min", label=_("年龄不小于"))
-    age_max = django_filters.NumberFilter(method="filter_age_max", label=_("年龄不大于"))
+    age_min = django_filters.NumberFilter(
+        method="filter_age_min", label=_("年龄不小于"), min_value=0, max_value=150
+    )
+    age_max = django_filters.NumberFilter(
+        method="filter_age_max", label=_("年龄不大于"), min_value=0, max_value=150
+    )
     joined_after = django_filters.DateFilter(
         field_name="joined_on", lookup_expr="gte", label=_("入党日期起")
     )

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import crypto, validators
-from portal.models import Region, ScopedModel, audited
+from portal.models import Region, ScopedModel, TimestampedModel, audited
 from portal.search import name_grams
 
 SENSITIVE_FIELDS = ("id_number", "mobile")
@@ -829,3 +829,183 @@ class DuesPayment(ScopedModel):
         if self.member_id is not None and self.period is not None:
             self.key = self.make_key(self.member.id_number_hash, self.period)
         super().save(*args, **kwargs)
+
+
+# === organisational life (组织生活: 三会一课, 主题党日) ===========================================
+
+
+class MeetingKind(models.TextChoices):
+    """The kinds of 三会一课 plus the monthly 主题党日."""
+
+    GENERAL_ASSEMBLY = "general_assembly", _("支部党员大会")
+    COMMITTEE = "committee", _("支委会")
+    GROUP = "group", _("党小组会")
+    LECTURE = "lecture", _("党课")
+    THEME_DAY = "theme_day", _("主题党日")
+
+
+class AbsenceReason(models.TextChoices):
+    """Why an expected attendee was absent (请假)."""
+
+    BUSINESS = "business", _("因公")
+    ILLNESS = "illness", _("因病")
+    PERSONAL = "personal", _("因事")
+    OTHER = "other", _("其他")
+
+
+@audited()
+class Meeting(ScopedModel):
+    """One meeting of a branch's organisational life (组织生活): a 支部党员大会, 支委会, 党课 or
+    主题党日 of a branch-level organisation, or a 党小组会 of one of its 党小组. Its attendance
+    is written only through ``members.meetings.record`` (one transaction with the meeting)."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("党组织"),
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        help_text=_("党支部（含联合党支部、临时党支部）；党小组会为党小组。"),
+    )
+    kind = models.CharField(_("会议类型"), max_length=20, choices=MeetingKind.choices)
+    held_on = models.DateField(_("召开日期"))
+    topic = models.CharField(_("主题"), max_length=200)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    host = models.CharField(
+        _("主持人/授课人"), max_length=50, blank=True, help_text=_("党课填写授课人。")
+    )
+    minutes = models.TextField(_("会议记录"), blank=True)
+
+    scope_path = "organization__region__path"
+    natural_key_field = None
+    autocomplete_fields = ("topic",)
+
+    class Meta:
+        verbose_name = _("组织生活会议")
+        verbose_name_plural = _("组织生活")
+        ordering = ["-held_on", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "kind", "held_on"], name="meeting_org_kind_date"),
+            models.Index(fields=["held_on"], name="meeting_held_on"),
+        ]
+
+    def __str__(self):
+        return f"{self.held_on} {self.get_kind_display()}：{self.topic}"
+
+    def clean(self):
+        from organizations.models import Organization
+
+        super().clean()
+        errors = {}
+        org = self.organization if self.organization_id else None
+        if org is not None and self.kind:
+            if self.kind == MeetingKind.GROUP and org.kind != Organization.Kind.GROUP:
+                errors["organization"] = [_("党小组会应由党小组召开，请选择党小组。")]
+            elif self.kind != MeetingKind.GROUP and org.kind not in Organization.BRANCH_KINDS:
+                errors["organization"] = [
+                    _("“%(kind)s”应由党支部（含联合党支部、临时党支部）召开。")
+                    % {"kind": self.get_kind_display()}
+                ]
+        if self.held_on:
+            if self.held_on > timezone.localdate():
+                errors["held_on"] = [_("召开日期不能晚于今天。")]
+            elif org is not None and org.dissolved_on and self.held_on > org.dissolved_on:
+                errors["held_on"] = [
+                    _("“%(name)s”已于 %(date)s 撤销，召开日期不能晚于撤销日期。")
+                    % {"name": org.name, "date": org.dissolved_on}
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def member_organization(self):
+        """The branch whose members attend: the organisation itself, or a 党小组's branch
+        (members are registered with branches, never with 党小组)."""
+        from organizations.models import Organization
+
+        org = self.organization
+        return org.parent if org.kind == Organization.Kind.GROUP else org
+
+
+@audited()
+class MeetingAttendance(models.Model):
+    """Whether one member attended one meeting, and why not (请假原因)."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="attendance"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="attendance"
+    )
+    present = models.BooleanField(_("出席"), default=True)
+    absence_reason = models.CharField(
+        _("缺席原因"), max_length=20, choices=AbsenceReason.choices, blank=True
+    )
+    absence_note = models.CharField(_("缺席说明"), max_length=200, blank=True)
+
+    scope_path = "meeting__organization__region__path"
+
+    class Meta:
+        verbose_name = _("会议出席记录")
+        verbose_name_plural = _("会议出席记录")
+        ordering = ["meeting", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member"],
+                name="meeting_attendance_unique",
+                violation_error_message=_("该党员已登记在本次会议中。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} {'出席' if self.present else '缺席'}"
+
+    def clean(self):
+        errors = {}
+        if self.present and (self.absence_reason or self.absence_note.strip()):
+            errors["absence_reason"] = [
+                _("党员“%(name)s”不能既出席又缺席。") % {"name": self.member.name}
+            ]
+        elif not self.present and not self.absence_reason:
+            errors["absence_reason"] = [
+                _("请填写党员“%(name)s”的缺席原因。") % {"name": self.member.name}
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+
+@audited()
+class MeetingFrequency(TimestampedModel):
+    """How many meetings of a kind each branch must hold per period (district-wide, edited
+    by district admins; the compliance report reads it). A 党小组会 requirement applies to
+    each 党小组 of a branch."""
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("每月")
+        QUARTER = "quarter", _("每季度")
+        YEAR = "year", _("每年")
+
+    kind = models.CharField(_("会议类型"), max_length=20, choices=MeetingKind.choices, unique=True)
+    period = models.CharField(_("周期"), max_length=10, choices=Period.choices)
+    required_count = models.PositiveSmallIntegerField(
+        _("每周期应召开次数"), default=1, help_text=_("填 0 表示不作要求。")
+    )
+    note = models.CharField(_("依据/说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("组织生活频次要求")
+        verbose_name_plural = _("组织生活频次要求")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.get_period_display()} {self.required_count} 次"
+
+    @staticmethod
+    def scope_filter(prefix, action):
+        """District-wide reference data: every scope reads the same rows (the roles decide
+        who may change them)."""
+        return models.Q()
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("members:meetingfrequency_detail", args=[self.pk])

@@ -9,6 +9,7 @@ per role follow. Idempotent: a second run leaves existing rows as they are (memb
 added to a registry that has none).
 """
 
+import contextlib
 import csv
 import io
 import os
@@ -24,7 +25,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 
 from members.management.commands import _seeding
-from members.models import Member
+from members.models import AbsenceReason, Meeting, MeetingAttendance, MeetingKind, Member
 from organizations.models import LeadershipPosition, Organization
 from portal import imports
 from portal.accounts.models import ApiToken, User
@@ -269,6 +270,7 @@ class DemoDistrict:
             f"organisations, {created} new leadership positions"
         )
         self.create_members(self.options["members"])
+        self.create_meetings()
         if not self.options["no_users"]:
             self.create_users()
 
@@ -554,6 +556,100 @@ class DemoDistrict:
             branches.append(_seeding.Branch(org.pk, org.name, org.sector, weight, local))
         return branches
 
+    # --- organisational life (三会一课) -------------------------------------------------
+
+    #: Branches given a year of meetings, and members recorded per meeting at most (only at
+    #: the meetings the whole branch attends: 党员大会, 党课, 主题党日).
+    MEETING_BRANCHES = 60
+    MEETING_ATTENDEES = 12
+    WHOLE_BRANCH = (MeetingKind.GENERAL_ASSEMBLY, MeetingKind.LECTURE, MeetingKind.THEME_DAY)
+
+    def create_meetings(self):
+        """Last year's organisational life for a sample of branches, so the compliance
+        report has something to show: half keep every meeting, a third miss a few, the
+        rest miss many. Bulk inserts only (a few seconds)."""
+        if Meeting.objects.exists():
+            return
+        started = time.monotonic()
+        year = self.today.year - 1  # the last full year: every period is due
+        branches = list(
+            Organization.objects.filter(
+                kind__in=Organization.BRANCH_KINDS, dissolved_on__isnull=True
+            )
+            .order_by("code")
+            .values_list("pk", "founded_on")
+        )
+        sample = self.rng.sample(branches, min(self.MEETING_BRANCHES, len(branches)))
+        ids = [pk for pk, _founded in sample]
+        groups = {}
+        for pk, parent in Organization.objects.filter(
+            kind=Organization.Kind.GROUP, parent_id__in=ids, dissolved_on__isnull=True
+        ).values_list("pk", "parent_id"):
+            groups.setdefault(parent, []).append(pk)
+        members = {}
+        for pk, org in Member.objects.filter(
+            organization_id__in=ids, status=Member.Status.NORMAL
+        ).values_list("pk", "organization_id"):
+            members.setdefault(org, []).append(pk)
+        rows, attendees = [], []
+        for pk, founded in sample:
+            keep = self.rng.choice((1.0, 1.0, 1.0, 0.85, 0.85, 0.4))
+            plan = [(pk, MeetingKind.THEME_DAY, m) for m in range(1, 13)]
+            plan += [(pk, MeetingKind.COMMITTEE, m) for m in range(1, 13)]
+            plan += [
+                (pk, MeetingKind.GENERAL_ASSEMBLY, q * 3 - self.rng.randint(0, 2))
+                for q in (1, 2, 3, 4)
+            ]
+            plan += [
+                (pk, MeetingKind.LECTURE, q * 3 - self.rng.randint(0, 2)) for q in (1, 2, 3, 4)
+            ]
+            plan += [(g, MeetingKind.GROUP, m) for g in groups.get(pk, []) for m in range(1, 13)]
+            for org, kind, month in plan:
+                held_on = date(year, month, self.rng.randint(1, 28))
+                if (founded and held_on < founded) or self.rng.random() > keep:
+                    continue
+                rows.append(
+                    Meeting(
+                        organization_id=org,
+                        kind=kind,
+                        held_on=held_on,
+                        topic=self.rng.choice(MEETING_TOPICS[kind]),
+                        place="党群服务站",
+                        host=self.person(),
+                    )
+                )
+                attendees.append(pk)
+        with transaction.atomic(), contextlib.ExitStack() as stack:
+            # Foreign keys checked per statement: deferred to commit, every audit trigger's
+            # statement would walk a growing queue of pending checks (quadratic).
+            for model in (Meeting, MeetingAttendance):
+                stack.enter_context(imports.foreign_keys_checked_per_statement(model))
+            attendance = self.write_meetings(rows, attendees, members)
+        self.stderr.write(
+            f"meetings: {len(rows)} meetings of {len(sample)} branches in {year}, "
+            f"{attendance} attendance rows in {time.monotonic() - started:.1f}s"
+        )
+
+    def write_meetings(self, rows, attendees, members):
+        Meeting.objects.bulk_create(rows, batch_size=2000)
+        attendance = []
+        for meeting, branch in zip(rows, attendees, strict=True):
+            if meeting.kind not in self.WHOLE_BRANCH:
+                continue
+            pool = members.get(branch, [])
+            for member_id in self.rng.sample(pool, min(len(pool), self.MEETING_ATTENDEES)):
+                present = self.rng.random() < 0.85
+                attendance.append(
+                    MeetingAttendance(
+                        meeting_id=meeting.pk,
+                        member_id=member_id,
+                        present=present,
+                        absence_reason="" if present else self.rng.choice(AbsenceReason.values),
+                    )
+                )
+        MeetingAttendance.objects.bulk_create(attendance, batch_size=5000)
+        return len(attendance)
+
     # --- users ----------------------------------------------------------------------
 
     def create_users(self):
@@ -587,6 +683,20 @@ class DemoDistrict:
                 lines.append(f"  {username:16} password: {password}   ({role}, {region.name})")
         if lines:
             self.stdout.write("Demo accounts (shown once, keep them):\n" + "\n".join(lines))
+
+
+MEETING_TOPICS = {
+    "general_assembly": [
+        "学习贯彻党的二十大精神",
+        "讨论接收预备党员",
+        "民主评议党员",
+        "支部工作报告",
+    ],
+    "committee": ["研究发展党员工作", "研究党费收缴情况", "部署主题党日活动", "研究困难党员帮扶"],
+    "group": ["学习党章党规", "交流学习体会", "开展批评与自我批评"],
+    "lecture": ["书记讲党课：牢记初心使命", "党史专题党课", "基层治理专题党课"],
+    "theme_day": ["社区志愿服务", "重温入党誓词", "参观红色教育基地", "双报到服务居民"],
+}
 
 
 def _sector_labels():

@@ -1,4 +1,4 @@
-from members import dues_urls, forms, status_urls, views, workflow_urls
+from members import dues_urls, forms, meeting_urls, status_urls, views, workflow_urls
 from members.models import Member
 from portal.views import object_urls
 
@@ -8,6 +8,7 @@ urlpatterns = [
     *workflow_urls.urlpatterns,
     *dues_urls.urlpatterns,
     *status_urls.urlpatterns,
+    *meeting_urls.urlpatterns,
     *object_urls(
         "",
         Member,

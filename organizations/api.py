@@ -52,6 +52,7 @@ class LeadershipPositionSerializer(api.ScopedModelSerializer):
             "organization",
             "title",
             "holder_name",
+            "holder",
             "started_on",
             "ended_on",
             "note",
@@ -62,7 +63,7 @@ class LeadershipPositionSerializer(api.ScopedModelSerializer):
 
 
 class LeadershipPositionViewSet(api.ScopedModelViewSet):
-    queryset = LeadershipPosition.objects.select_related("organization")
+    queryset = LeadershipPosition.objects.select_related("organization", "holder")
     serializer_class = LeadershipPositionSerializer
     filterset_class = LeadershipPositionFilterSet
     ordering_fields = ["started_on", "ended_on", "updated_at"]
@@ -70,3 +71,6 @@ class LeadershipPositionViewSet(api.ScopedModelViewSet):
 
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("positions", LeadershipPositionViewSet, basename="leadershipposition")
+
+# Terms and elections (换届选举): organizations/election_api.py
+from organizations import election_api  # noqa: E402, F401

@@ -2,12 +2,22 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Region, ScopedModel, TreeNode, audited, code_validator
+from portal.models import (
+    Region,
+    ScopedModel,
+    TimestampedModel,
+    TreeNode,
+    audited,
+    code_validator,
+)
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -18,6 +28,10 @@ class OrganizationQuerySet(models.QuerySet):
         """Organisations whose term ends within ``days`` (or has ended): 换届 reminders."""
         horizon = timezone.localdate() + timedelta(days=days)
         return self.active().filter(term_end__isnull=False, term_end__lte=horizon)
+
+
+#: The fields of the current term: set by elections once one is recorded.
+TERM_FIELDS = ("term_number", "term_started_on", "term_end")
 
 
 @audited()
@@ -123,6 +137,7 @@ class Organization(TreeNode, ScopedModel):
                 }
         if not self._state.adding and self.kind != getattr(self, "_stored_kind", self.kind):
             errors.update(self._children_errors())
+        errors.update(self._term_errors())
         region = self.region if self.region_id else None
         if (
             parent is not None
@@ -140,7 +155,23 @@ class Organization(TreeNode, ScopedModel):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._stored_kind = instance.__dict__.get("kind")
+        # Only the term fields loaded (a deferred field was not read, so it cannot differ).
+        instance._stored_term = {
+            f: instance.__dict__[f] for f in TERM_FIELDS if f in instance.__dict__
+        }
         return instance
+
+    def _term_errors(self):
+        """Once an election is recorded, the term is the elections' to change
+        (``organizations.services.record_election``), not a form's, the API's or an import's."""
+        stored = getattr(self, "_stored_term", None)
+        if self._state.adding or not stored:
+            return {}
+        changed = [f for f, old in stored.items() if getattr(self, f) != old]
+        if not changed or not self.elections.exists():
+            return {}
+        message = _("该组织已登记换届选举，届次和届期只能通过登记选举变更。")
+        return dict.fromkeys(changed, message)
 
     def _children_errors(self):
         """A kind change must keep the existing children valid: groups stay under a branch,
@@ -225,3 +256,243 @@ class LeadershipPosition(ScopedModel):
             and self.organization.kind != Organization.Kind.GROUP
         ):
             raise ValidationError({"title": _("党小组组长只能设在党小组。")})
+
+
+# --- terms and elections (换届选举) -------------------------------------------------------------
+#
+# Term lengths are rows of ``TermRule`` (district admins keep them); the thresholds of a valid
+# election are data here (``ELECTION_RULES``), overridable in settings as ``ELECTION_RULES``.
+# Both follow 《中国共产党基层组织选举工作条例》(2020); see docs/decisions.md.
+
+ELECTION_RULES = {
+    #: The meeting is valid when those present exceed this share of the eligible voters
+    #: (超过应到会人数的五分之四), as (numerator, denominator).
+    "quorum": (4, 5),
+    #: A candidate is elected with approving votes exceeding this share of those present
+    #: (超过实到会有选举权人数的一半).
+    "majority": (1, 2),
+    #: Secretaries one election may elect.
+    "max_secretaries": 1,
+}
+
+
+def election_rule(name):
+    return getattr(settings, "ELECTION_RULES", {}).get(name, ELECTION_RULES[name])
+
+
+def add_years(day, years):
+    """``day`` plus ``years`` calendar years (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day, months):
+    """``day`` plus ``months`` calendar months, clamped to the month's last day."""
+    import calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+@audited()
+class TermRule(TimestampedModel):
+    """How long a term of an organisation kind lasts (任期). District-wide reference data:
+    everyone reads it, district admins change it (roles.WITHHELD keeps streets out). A kind
+    without a row has no term (党小组, 临时党支部) and holds no elections."""
+
+    kind = models.CharField(
+        _("组织类别"), max_length=20, choices=Organization.Kind.choices, unique=True
+    )
+    term_years = models.PositiveSmallIntegerField(
+        _("每届任期（年）"), validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    basis = models.CharField(_("依据"), max_length=200, blank=True)
+
+    natural_key_field = "kind"
+
+    class Meta:
+        verbose_name = _("任期规则")
+        verbose_name_plural = _("任期规则")
+        ordering = ["kind"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}：{self.term_years} 年"
+
+    @classmethod
+    def scope_filter(cls, prefix, action):
+        # Not tied to a region: the roles' permissions decide who may change the table.
+        return models.Q()
+
+    def get_absolute_url(self):
+        return reverse("organizations:term_status")
+
+    #: The defaults (also written by migration 0005): 《中国共产党基层组织选举工作条例》(2020)
+    #: art. 3. 党小组 and 临时党支部 have no term.
+    DEFAULT_YEARS = {
+        "committee": 5,
+        "working_committee": 5,
+        "general_branch": 3,
+        "branch": 3,
+        "joint_branch": 3,
+    }
+    DEFAULT_BASIS = "《中国共产党基层组织选举工作条例》（2020）第三条"
+
+    @classmethod
+    def ensure_defaults(cls):
+        """Write the default rows that are missing (a flushed test database, a new site)."""
+        for kind, years in cls.DEFAULT_YEARS.items():
+            cls.objects.get_or_create(
+                kind=kind, defaults={"term_years": years, "basis": cls.DEFAULT_BASIS}
+            )
+
+    @classmethod
+    def years_for(cls, kind):
+        return cls.objects.filter(kind=kind).values_list("term_years", flat=True).first()
+
+
+@audited()
+class Election(ScopedModel):
+    """A general election (换届选举) or a by-election (补选) of an organisation's leadership,
+    with its figures and the higher organisation's approval (上级批复). Recorded only through
+    ``organizations.services.record_election``, which also moves the term and the positions."""
+
+    class Kind(models.TextChoices):
+        GENERAL = "general", _("换届选举")
+        BY_ELECTION = "by_election", _("补选")
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("党组织"),
+        on_delete=models.PROTECT,
+        related_name="elections",
+    )
+    held_on = models.DateField(_("选举日期"))
+    kind = models.CharField(_("选举类型"), max_length=20, choices=Kind.choices)
+    term_number = models.PositiveSmallIntegerField(
+        _("届次"), null=True, blank=True, editable=False, help_text=_("换届选举产生的届次。")
+    )
+    eligible_voters = models.PositiveIntegerField(_("应到有选举权人数"))
+    present = models.PositiveIntegerField(_("实到有选举权人数"))
+    ballots_issued = models.PositiveIntegerField(_("发出选票"))
+    ballots_returned = models.PositiveIntegerField(_("收回选票"))
+    valid_ballots = models.PositiveIntegerField(_("有效选票"))
+    approved_by = models.CharField(_("批复机关"), max_length=200, blank=True)
+    approval_number = models.CharField(_("批复文号"), max_length=100, blank=True)
+    approved_on = models.DateField(_("批复日期"), null=True, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    scope_path = "organization__region__path"
+    natural_key_field = None
+    autocomplete_fields = ("organization__name",)
+
+    class Meta:
+        verbose_name = _("换届选举")
+        verbose_name_plural = _("换届选举")
+        ordering = ["-held_on", "-pk"]
+        indexes = [models.Index(fields=["organization", "held_on"], name="election_org_held")]
+
+    def __str__(self):
+        return f"{self.organization} {self.held_on:%Y-%m-%d} {self.get_kind_display()}"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        today = timezone.localdate()
+        org = self.organization if self.organization_id else None
+        if self.held_on and self._state.adding:
+            if self.held_on > today:
+                errors["held_on"] = _("选举日期不能晚于今天。")
+            elif org is not None and org.founded_on and self.held_on < org.founded_on:
+                errors["held_on"] = _("选举日期不能早于组织成立日期（%(date)s）。") % {
+                    "date": org.founded_on
+                }
+            elif org is not None and org.term_started_on and self.held_on < org.term_started_on:
+                errors["held_on"] = _("选举日期不能早于本届开始日期（%(date)s）。") % {
+                    "date": org.term_started_on
+                }
+        if self.approved_on and self.held_on and self.approved_on > today:
+            errors["approved_on"] = _("批复日期不能晚于今天。")
+        errors.update(self._count_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def _count_errors(self):
+        counts = (
+            self.eligible_voters,
+            self.present,
+            self.ballots_issued,
+            self.ballots_returned,
+            self.valid_ballots,
+        )
+        if any(value is None for value in counts):
+            return {}
+        errors = {}
+        numerator, denominator = election_rule("quorum")
+        if self.present > self.eligible_voters:
+            errors["present"] = _("实到人数不能多于应到人数。")
+        elif self.present * denominator <= self.eligible_voters * numerator:
+            errors["present"] = _(
+                "实到有选举权人数（%(present)d）须超过应到人数（%(eligible)d）的"
+                "%(num)d/%(den)d，会议无效。"
+            ) % {
+                "present": self.present,
+                "eligible": self.eligible_voters,
+                "num": numerator,
+                "den": denominator,
+            }
+        if self.ballots_issued > self.present:
+            errors["ballots_issued"] = _("发出选票不能多于实到人数。")
+        if self.ballots_returned > self.ballots_issued:
+            errors["ballots_returned"] = _("收回选票多于发出选票，选举无效。")
+        if self.valid_ballots > self.ballots_returned:
+            errors["valid_ballots"] = _("有效选票不能多于收回选票。")
+        return errors
+
+    def elected_threshold_met(self, votes):
+        numerator, denominator = election_rule("majority")
+        return votes * denominator > self.present * numerator
+
+
+@audited()
+class ElectionResult(TimestampedModel):
+    """One candidate's result in an election: the post, the votes and whether elected."""
+
+    election = models.ForeignKey(
+        Election, verbose_name=_("选举"), on_delete=models.CASCADE, related_name="results"
+    )
+    title = models.CharField(_("职务"), max_length=30, choices=LeadershipPosition.Title.choices)
+    candidate = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("候选人（党员）"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="election_results",
+    )
+    candidate_name = models.CharField(_("候选人姓名"), max_length=50)
+    votes = models.PositiveIntegerField(_("赞成票"))
+    elected = models.BooleanField(_("当选"), default=False)
+    position = models.ForeignKey(
+        LeadershipPosition,
+        verbose_name=_("任职记录"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    scope_path = "election__organization__region__path"
+
+    class Meta:
+        verbose_name = _("选举结果")
+        verbose_name_plural = _("选举结果")
+        ordering = ["election", "pk"]
+
+    def __str__(self):
+        return f"{self.get_title_display()} {self.candidate_name} {self.votes}"

@@ -1,10 +1,11 @@
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from organizations.filters import LeadershipPositionFilterSet, OrganizationFilterSet
-from organizations.models import LeadershipPosition, Organization
+from organizations.models import LeadershipPosition, Organization, add_months
 from portal import scoping, views
 from portal.tables import Column
 
@@ -45,7 +46,34 @@ class OrganizationDetailView(views.ObjectDetailView):
             "subtree_count": visible.filter(path__startswith=obj.path).count() - 1,
             "positions": scoping.restrict(obj.positions.all(), user).order_by("ended_on", "title"),
             "can_add_position": scoping.can(user, LeadershipPosition, "add"),
+            **term_context(obj, user),
         }
+
+
+def term_context(obj, user):
+    """The term panel of the detail page: term status, elections, the record link."""
+    from organizations import services
+    from organizations.models import Election, TermRule
+
+    elections = scoping.restrict(obj.elections.all(), user)
+    last = elections.order_by("-held_on", "-pk").first()
+    days_left = (obj.term_end - timezone.localdate()).days if obj.term_end else None
+    term_years = TermRule.years_for(obj.kind)
+    return {
+        "term_years": term_years,
+        "term_days_left": days_left,
+        "term_overdue_days": -days_left if days_left is not None and days_left < 0 else 0,
+        "term_due_soon": days_left is not None
+        and obj.term_end <= add_months(timezone.localdate(), services.TERM_HORIZON_MONTHS),
+        "last_election": last,
+        "election_count": elections.count() if last else 0,
+        "has_election": obj.elections.exists() if last is None else True,
+        "can_record_election": term_years is not None
+        and not obj.is_dissolved
+        and scoping.can(user, Election, "add")
+        and not services.election_refusal(user)
+        and scoping.in_scope(obj, user, "change"),
+    }
 
 
 class OrganizationTreeView(views.ScopedViewMixin, TemplateView):

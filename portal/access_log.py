@@ -4,6 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from portal import views
+from portal.accounts.auth_log import streets
 from portal.filters import BaseFilterSet
 from portal.models import SensitiveAccess
 from portal.tables import Column
@@ -18,13 +19,21 @@ class SensitiveAccessFilterSet(BaseFilterSet):
     date_to = django_filters.DateFilter(
         field_name="at", lookup_expr="date__lte", label=_("截止日期")
     )
+    object_model = django_filters.CharFilter(field_name="model", label=_("对象类型"))
+    # The street of the person who looked (auditors, issue 9).
+    street = django_filters.ModelChoiceFilter(
+        queryset=streets, method="filter_street", label=_("街道")
+    )
     updated_after = None
 
-    ui_fields = ["q", "channel", "date_from", "date_to"]
+    ui_fields = ["q", "channel", "street", "date_from", "date_to"]
 
     class Meta:
         model = SensitiveAccess
-        fields = ["q", "channel", "date_from", "date_to"]
+        fields = ["q", "channel", "object_model", "street", "date_from", "date_to"]
+
+    def filter_street(self, queryset, name, value):
+        return queryset.filter(user__scope_region__path__startswith=value.path)
 
 
 class SensitiveAccessListView(views.ObjectListView):

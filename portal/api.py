@@ -7,6 +7,7 @@ objects on read and accept an id or a natural key on write, errors are
 """
 
 import functools
+import math
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -57,6 +58,13 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         # Django's get_object_or_404 message ("No Organization matches ...") is English.
         exc = exceptions.NotFound()
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF sets Retry-After from ``wait``; the message is ours, in Chinese.
+        from portal.throttling import throttled_message
+
+        wait = exc.wait
+        exc = exceptions.Throttled(detail=throttled_message(wait))
+        exc.wait = max(1, math.ceil(wait or 1))
     elif isinstance(exc, exceptions.ParseError):
         # DRF's parsers word malformed JSON/multipart bodies in untranslated English.
         exc = exceptions.ParseError(_("请求内容无法解析：%(error)s") % {"error": exc.detail})

@@ -1,6 +1,12 @@
-"""Streaming CSV/XLSX exports: formula-injection safe, scoped by the caller's queryset."""
+"""Streaming CSV/XLSX exports: formula-injection safe, scoped by the caller's queryset.
+
+Every CSV or XLSX the portal writes goes through ``safe_cell``: ``stream_csv`` escapes each
+cell it is given, ``xlsx_response`` and the report workbook (``reports.statistics``) write
+text cells as strings, never formulas, after ``safe_cell``.
+"""
 
 import csv
+import re
 import tempfile
 
 from django.http import FileResponse, StreamingHttpResponse
@@ -10,9 +16,14 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
 
 
-def safe_cell(text: str) -> str:
-    """A cell a spreadsheet will not evaluate: leading formula characters get a quote."""
-    if text and text.startswith(FORMULA_PREFIXES):
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def safe_cell(text):
+    """A cell a spreadsheet will not evaluate: text starting with = + - @ tab or CR gets a
+    leading quote. A plain number (``-12.5``) is no formula and stays as it is; values that
+    are not text (numbers, None) pass through."""
+    if isinstance(text, str) and text.startswith(FORMULA_PREFIXES) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
 
@@ -47,7 +58,7 @@ def stream_csv(lines, filename):
     def stream():
         yield "\ufeff"
         for line in lines:
-            yield writer.writerow(line)
+            yield writer.writerow([safe_cell(cell) for cell in line])
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

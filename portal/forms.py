@@ -100,13 +100,27 @@ class ImportForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 
-    MAX_BYTES = 20 * 1024 * 1024
     EXTENSIONS = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 
     def clean_file(self):
+        from django.conf import settings
+
+        from portal.uploads import UploadError, check_table
+
         upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError(_("文件不能超过 20 MB。"))
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("文件不能超过 %(size)s MB。") % {"size": f"{limit / 1024 / 1024:g}"}
+            )
         if not upload.name.lower().endswith(self.EXTENSIONS):
             raise forms.ValidationError(_("不支持的文件类型：请上传 CSV 或 XLSX 文件。"))
+        # By content, before the upload is stored or any parser opens it (portal.uploads).
+        upload.seek(0)
+        try:
+            check_table(upload.read(), upload.name)
+        except UploadError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        finally:
+            upload.seek(0)
         return upload

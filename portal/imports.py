@@ -60,7 +60,14 @@ class ImportResult:
 
 
 def read_table(content: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
-    """The header and rows of a CSV or XLSX file, every cell as a stripped string."""
+    """The header and rows of a CSV or XLSX file, every cell as a stripped string. The file
+    is checked by content first (``portal.uploads``: type, size, zip bomb, XML entities)."""
+    from portal.uploads import UploadError, check_table
+
+    try:
+        check_table(content, filename)
+    except UploadError as exc:
+        raise ImportFileError(str(exc)) from None
     name = filename.lower()
     if name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
         table = _read_spreadsheet(content)

@@ -45,6 +45,11 @@ def restrict(queryset, user, action="view"):
         return queryset.none()
     if prefix == "":
         return queryset
+    # A model whose rows are seen across region lines (a district joint meeting seen by its
+    # streets) says so with ``scope_filter(prefix, action)``, returning a Q.
+    scope_filter = getattr(model, "scope_filter", None)
+    if scope_filter is not None:
+        return queryset.filter(scope_filter(prefix, action))
     return queryset.filter(**{f"{model.scope_path}__startswith": prefix})
 
 

@@ -6,6 +6,7 @@ PostgreSQL under var/, with no REDIS_URL Celery runs tasks eagerly and the cache
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -21,7 +22,7 @@ env = environ.Env(
     VAR_DIR=(str, str(BASE_DIR / "var")),
     API_MAX_PAGE_SIZE=(int, 1000),
     API_COUNT_CAP=(int, 10000),
-    API_TOKEN_DEFAULT_DAYS=(int, 365),
+    API_TOKEN_DEFAULT_DAYS=(int, 90),
     SECURE_COOKIES=(bool, False),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
@@ -164,12 +165,7 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# AUTH_PASSWORD_VALIDATORS: see "Authentication and sessions (issue 9)" at the end.
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -256,15 +252,196 @@ SPECTACULAR_SETTINGS = {
 
 PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-    "loggers": {"portal.audit": {"level": "INFO", "handlers": ["console"], "propagate": False}},
-}
+# LOGGING: see "Deployment, headers, logging" at the end.
 
 # Days a member or unit has to fulfil a micro-wish they claimed before it is released.
 WISH_CLAIM_DAYS = env.int("WISH_CLAIM_DAYS", default=14)
 # Days a generated report file stays downloadable before it expires.
 REPORT_FILE_DAYS = env.int("REPORT_FILE_DAYS", default=7)
+
+# --- Deployment, headers, logging (issue 9) ---
+# Production overrides live in portal/settings_production.py (docs/deploy.md); what follows
+# holds in every profile, so development and the tests see the same headers as production.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # the pages send the token from the template (hx-headers)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Behind nginx, which sets X-Forwarded-Proto (deploy/nginx.conf). Trusted only when
+# BEHIND_TLS_PROXY is set: a client reaching gunicorn directly could otherwise claim https.
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Behind pgbouncer in transaction pooling mode (docs/deploy.md): server-side cursors do not
+# survive a transaction boundary there, and persistent connections are pgbouncer's job.
+if env.bool("DB_BEHIND_PGBOUNCER", default=False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Content-Security-Policy (django-csp 4): no inline script, no inline style anywhere. Leaflet
+# and ECharts set element styles through the CSSOM, which style-src does not govern; their
+# tiles/markers/canvas exports are data: images. The API docs page adds a hash for the one
+# <style> block of Swagger UI (portal/api_docs.py).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Logs: console plus a file under LOG_DIR (`make test` points it at var/log/test and scans
+# it). Every handler masks 18-digit ID numbers and mobile numbers (portal.logscan) as
+# defence in depth: code should not log them in the first place.
+LOG_DIR = Path(env.str("LOG_DIR", default=str(VAR_DIR / "log")))
+LOG_DIR.mkdir(parents=True, exist_ok=True)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask_personal_numbers": {"()": "portal.logscan.MaskPersonalNumbers"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_personal_numbers"],
+        },
+        "file": {
+            # Reopens the file after logrotate moved it (deploy/logrotate.conf).
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": str(LOG_DIR / "portal.log"),
+            "formatter": "plain",
+            "filters": ["mask_personal_numbers"],
+            "delay": True,
+        },
+    },
+    "root": {"handlers": ["console", "file"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "portal.audit": {"level": "INFO", "handlers": ["console", "file"], "propagate": False},
+        "celery": {"level": env.str("CELERY_LOG_LEVEL", default="WARNING")},
+    },
+}
+
+# --- Authentication and sessions (issue 9) ---
+# Password policy, login lockout (django-axes), idle/absolute session limits, TOTP two-factor
+# (django-otp), the auth event log and the audit tables' retention. docs/security.md.
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "portal.accounts.middleware.SessionTimeoutMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("portal.accounts.middleware.SessionTimeoutMiddleware") + 1,
+    "portal.accounts.middleware.OTPRequiredMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
+AUTHENTICATION_BACKENDS = [
+    # Refuses locked-out credentials before any password is checked (portal.accounts.security).
+    "portal.accounts.security.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=10)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": max(PASSWORD_MIN_LENGTH, 10)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Validates nothing: records every password change in the auth event log.
+    {"NAME": "portal.accounts.security.PasswordChangeAudit"},
+]
+
+# Lockout: 5 failures lock the username (from any address) and the username+address pair
+# for 30 minutes. Attempts live in the database (AxesDatabaseHandler), so a cache or Redis
+# restart lifts no lock. The client address is REMOTE_ADDR; X-Forwarded-For is read only
+# when TRUSTED_PROXY_COUNT says how many proxies (nginx) append to it.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "portal.accounts.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.security.client_ip"
+AXES_VERBOSE = False
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Sessions end after 30 minutes without a request and 12 hours after sign-in, whichever
+# comes first (portal.accounts.middleware.SessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+
+# Two-factor sign-in (TOTP): required of superusers and the roles below, optional for the
+# rest (they enrol from the user menu). OTP_ENFORCED=false turns the requirement off.
+OTP_ENFORCED = env.bool("OTP_ENFORCED", default=True)
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["district_admin", "security_admin"])
+OTP_TOTP_ISSUER = "区域党建信息平台"
+
+# Audit rows are kept at least 180 days; older ones are archived to ARCHIVE_ROOT (gzip JSON
+# lines + SHA-256 manifest) and only then deleted (portal.accounts.archive).
+AUDIT_RETENTION_DAYS = max(env.int("AUDIT_RETENTION_DAYS", default=180), 180)
+ARCHIVE_ROOT = Path(env.str("ARCHIVE_ROOT", default=str(VAR_DIR / "archive")))
+
+# --- API, uploads (issue 9) ---
+# Throttling per API token (else signed-in user, else address) in four scopes
+# (portal.throttling); counts in the default cache (Redis with REDIS_URL). Rates "N/s|min|hour|day".
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["portal.throttling.PortalThrottle"]
+THROTTLE_RATES = {
+    "list": env.str("THROTTLE_LIST", default="1200/min"),
+    "export": env.str("THROTTLE_EXPORT", default="60/min"),
+    "lookup": env.str("THROTTLE_LOOKUP", default="300/min"),
+    "write": env.str("THROTTLE_WRITE", default="600/min"),
+}
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "portal.throttling.ThrottleMiddleware",
+)
+# API tokens always expire; the admin picks 1..API_TOKEN_MAX_DAYS (default above: 90).
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+# CORS closed: no cross-origin reads of the API unless CORS_ALLOWED_ORIGINS lists origins
+# (comma separated, e.g. https://street.example.gov.cn). Never with credentials.
+INSTALLED_APPS += ["corsheaders"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),
+    "corsheaders.middleware.CorsMiddleware",
+)
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/(api|open311)/.*$"
+CORS_ALLOW_CREDENTIALS = False
+# Uploads (portal.uploads): request bodies, imports (checked by content, XLSX zip-bomb and
+# XML entity checks), photos (re-encoded by Pillow, EXIF dropped).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+IMPORT_ZIP_MAX_ENTRIES = env.int("IMPORT_ZIP_MAX_ENTRIES", default=1000)
+IMPORT_ZIP_MAX_UNCOMPRESSED = env.int("IMPORT_ZIP_MAX_UNCOMPRESSED", default=400 * 1024 * 1024)
+IMPORT_ZIP_MAX_RATIO = env.int("IMPORT_ZIP_MAX_RATIO", default=100)
+CASE_PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)

@@ -30,8 +30,16 @@ def _set(job_id, **fields):
 
 @shared_task
 def run_import(job_id):
-    """Validate and write one uploaded file. The audit trail names the uploader and job."""
+    """Validate and write one uploaded file. The audit trail names the uploader and job.
+
+    Safe to run twice (Celery acknowledges late, so a killed worker's job is delivered
+    again): the rows are written in one transaction upserting by natural key, so a run that
+    died mid-way left nothing and a second run writes the file once; a job that already
+    ended is left as it is."""
     job = ImportJob.objects.select_related("user", "user__scope_region").get(pk=job_id)
+    if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING):
+        logger.warning("import job %s delivered again after it ended: skipped", job_id)
+        return
     _set(job_id, status=ImportJob.Status.RUNNING, progress=5)
     spec = imports.get_spec(job.spec)
     try:

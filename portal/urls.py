@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from dashboard.views import DashboardView
 from portal import ui, views
+from portal.api_docs import ApiDocsView
 from portal.routers import api_urls
 
 urlpatterns = [
@@ -36,6 +37,6 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("api/v1/", include((api_urls(), "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
     path("admin/", admin.site.urls),
 ]

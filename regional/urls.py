@@ -1,3 +1,151 @@
+"""Pages of regional Party building under /regional/."""
+
+from django.urls import path
+
+from portal.views import object_urls
+from regional import forms, views
+from regional.models import (
+    IndustryCommittee,
+    IndustryCommitteeMember,
+    IndustryIssue,
+    JointMeeting,
+    JointMeetingMembership,
+    JointMeetingSession,
+    Milestone,
+    Need,
+    Pairing,
+    PairingActivity,
+    PairingEvaluation,
+    Project,
+    ProjectUpdate,
+    ResidentUnit,
+    Resource,
+    SessionAttendance,
+)
+
 app_name = "regional"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.OverviewView.as_view(), name="overview"),
+    path(
+        "projects/<int:pk>/steps/<slug:step>/",
+        views.ProjectActionView.as_view(),
+        name="project_step",
+    ),
+    path("cases/<int:pk>/escalate/", views.EscalateCaseView.as_view(), name="case_escalate"),
+    path("pairings/unpaired/", views.UnpairedReportView.as_view(), name="unpaired_report"),
+    *object_urls(
+        "resident-units/",
+        ResidentUnit,
+        list_view=views.ResidentUnitListView,
+        detail=views.ResidentUnitDetailView,
+        form=forms.ResidentUnitForm,
+        importable=True,
+    ),
+    *object_urls(
+        "joint-meetings/",
+        JointMeeting,
+        list_view=views.JointMeetingListView,
+        detail=views.JointMeetingDetailView,
+        form=forms.JointMeetingForm,
+    ),
+    *object_urls(
+        "memberships/",
+        JointMeetingMembership,
+        list_view=views.MembershipListView,
+        detail=views.MembershipDetailView,
+        form=forms.JointMeetingMembershipForm,
+    ),
+    *object_urls(
+        "sessions/",
+        JointMeetingSession,
+        list_view=views.SessionListView,
+        detail=views.SessionDetailView,
+        form=forms.JointMeetingSessionForm,
+    ),
+    *object_urls(
+        "attendance/",
+        SessionAttendance,
+        list_view=views.AttendanceListView,
+        detail=views.AttendanceDetailView,
+        form=forms.SessionAttendanceForm,
+    ),
+    *object_urls(
+        "needs/",
+        Need,
+        list_view=views.NeedListView,
+        detail=views.NeedDetailView,
+        form=forms.NeedForm,
+    ),
+    *object_urls(
+        "resources/",
+        Resource,
+        list_view=views.ResourceListView,
+        detail=views.ResourceDetailView,
+        form=forms.ResourceForm,
+        importable=True,
+    ),
+    *object_urls(
+        "projects/",
+        Project,
+        list_view=views.ProjectListView,
+        detail=views.ProjectDetailView,
+        edit=views.ProjectEditView,
+    ),
+    *object_urls(
+        "milestones/",
+        Milestone,
+        list_view=views.MilestoneListView,
+        detail=views.MilestoneDetailView,
+        form=forms.MilestoneForm,
+    ),
+    *object_urls(
+        "project-updates/",
+        ProjectUpdate,
+        list_view=views.ProjectUpdateListView,
+        detail=views.ProjectUpdateDetailView,
+        form=forms.ProjectUpdateForm,
+    ),
+    *object_urls(
+        "pairings/",
+        Pairing,
+        list_view=views.PairingListView,
+        detail=views.PairingDetailView,
+        form=forms.PairingForm,
+    ),
+    *object_urls(
+        "pairing-activities/",
+        PairingActivity,
+        list_view=views.PairingActivityListView,
+        detail=views.PairingActivityDetailView,
+        form=forms.PairingActivityForm,
+    ),
+    *object_urls(
+        "pairing-evaluations/",
+        PairingEvaluation,
+        list_view=views.PairingEvaluationListView,
+        detail=views.PairingEvaluationDetailView,
+        form=forms.PairingEvaluationForm,
+    ),
+    *object_urls(
+        "industry-committees/",
+        IndustryCommittee,
+        list_view=views.IndustryCommitteeListView,
+        detail=views.IndustryCommitteeDetailView,
+        form=forms.IndustryCommitteeForm,
+    ),
+    *object_urls(
+        "industry-members/",
+        IndustryCommitteeMember,
+        list_view=views.IndustryCommitteeMemberListView,
+        detail=views.IndustryCommitteeMemberDetailView,
+        form=forms.IndustryCommitteeMemberForm,
+    ),
+    *object_urls(
+        "industry-issues/",
+        IndustryIssue,
+        list_view=views.IndustryIssueListView,
+        detail=views.IndustryIssueDetailView,
+        form=forms.IndustryIssueForm,
+    ),
+]

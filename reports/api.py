@@ -4,8 +4,8 @@
 masked. A question whose data does not exist yet answers 501 with the reason."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, permissions, status, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
@@ -33,7 +33,27 @@ class ReportViewSet(viewsets.ViewSet):
     def visible(self, request):
         return [q for q in questions.all_questions() if scoping.can(request.user, q.model, "view")]
 
-    @extend_schema(operation_id="reports_list", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="reports_list",
+        responses={
+            200: inline_serializer(
+                "ReportQuestion",
+                {
+                    "key": serializers.CharField(),
+                    "title": serializers.CharField(),
+                    "description": serializers.CharField(),
+                    "available": serializers.BooleanField(),
+                    "url": serializers.CharField(),
+                    "columns": inline_serializer(
+                        "ReportColumn",
+                        {"key": serializers.CharField(), "label": serializers.CharField()},
+                        many=True,
+                    ),
+                },
+                many=True,
+            )
+        },
+    )
     def list(self, request):
         return Response(
             [

@@ -153,6 +153,8 @@ def to_xlsx(data) -> bytes:
     header rows with merged group cells, the total row, one row per sector."""
     import xlsxwriter
 
+    from portal.exports import safe_cell
+
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     sheet = workbook.add_worksheet(_("党员数量构成"))
@@ -164,7 +166,7 @@ def to_xlsx(data) -> bytes:
     total = workbook.add_format({**cell, "bold": True, "num_format": "0"})
     width = 1 + len(data["keys"])
 
-    sheet.merge_range(0, 0, 0, width - 1, data["title"], title)
+    sheet.merge_range(0, 0, 0, width - 1, safe_cell(data["title"]), title)
     as_of = date.fromisoformat(data["as_of"])
     sheet.merge_range(
         1,
@@ -192,7 +194,7 @@ def to_xlsx(data) -> bytes:
     for offset, value in enumerate(data["total"]["values"]):
         sheet.write_number(4, 1 + offset, value, total)
     for index, row in enumerate(data["rows"]):
-        sheet.write_string(5 + index, 0, row["label"], header)
+        sheet.write_string(5 + index, 0, safe_cell(row["label"]), header)
         for offset, value in enumerate(row["values"]):
             sheet.write_number(5 + index, 1 + offset, value, number)
     sheet.set_column(0, 0, 14)

@@ -1,6 +1,7 @@
 """``GET /api/v1/search/?q=``: the one search box over the API, the same groups as the page."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.response import Response
@@ -45,13 +46,18 @@ class SearchViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description=str(_("名称、简称、编码或信用代码")))],
-        responses=inline_serializer(
-            "SearchResponse",
-            {
-                "q": serializers.CharField(),
-                "id_number_query": serializers.BooleanField(),
-                "groups": _groups,
-            },
+        # One object, though the action is ``list`` (which the schema would make an array).
+        responses=set_override(
+            inline_serializer(
+                "SearchResponse",
+                {
+                    "q": serializers.CharField(),
+                    "id_number_query": serializers.BooleanField(),
+                    "groups": _groups,
+                },
+            ),
+            "many",
+            False,
         ),
     )
     def list(self, request):

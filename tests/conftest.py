@@ -29,6 +29,8 @@ PASSWORD = "Correct-Horse-9"
 def _test_settings(settings, tmp_path):
     # Tests hash passwords with a fast hasher; production keeps Django's PBKDF2 default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Two-factor sign-in is required of admins in production; tests/security turns it on.
+    settings.OTP_ENFORCED = False
     # Uploads of each test go to its own folder: no file is left behind or collides.
     settings.MEDIA_ROOT = tmp_path / "media"
     from portal.celery import app

@@ -29,11 +29,11 @@ Deadlines (``due_at``, from the case's category): ``accept_hours`` after the rep
 or rejected. Escalation restarts the current stage's deadline for the new level. Every
 transition clears ``overdue`` and writes a ``CaseStep`` (who, what, from/to, note, next due).
 
-Notifications (the inbox): a new case goes to the grid's community workers (the users whose
-scope region is the grid's community, with the community worker role), except its reporter;
-a dispatch goes to the assignee user, or without one to the grid's community workers; an
-escalation goes to the street operators or district admins of the new level; a resolution to
-the reporter, asking them to verify.
+Notifications (inbox messages through ``portal.inbox.services.notify``): a new case goes to
+the grid's community workers (the users whose scope region is the grid's community, with the
+community worker role), except its reporter; a dispatch goes to the assignee user, or without
+one to the grid's community workers; an escalation goes to the street operators or district
+admins of the new level; a resolution to the reporter, asking them to verify.
 
 An illegal transition raises ``TransitionError`` naming the current state and the action,
 and changes nothing.
@@ -51,10 +51,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grids.models import Case, CasePhoto, CaseStep, Grid, Notification
+from grids.models import Case, CasePhoto, CaseStep, Grid
 from grids.services import TransitionError
 from portal import scoping, validators
 from portal.accounts.roles import COMMUNITY_WORKER, DISTRICT_ADMIN, STREET_OPERATOR
+from portal.inbox.services import notify
 from portal.models import Region
 
 State, Level = Case.State, Case.Level
@@ -201,7 +202,10 @@ def sniff_image(head):
 
 def check_photos(photos, field="photos"):
     """Each upload's type (by content) and size; raises ValidationError naming ``field``.
-    Returns [(upload, content type, extension)]."""
+    Returns [(re-encoded file, content type, extension)]: decoded and written anew by Pillow
+    (``portal.uploads.reencode_image``), so no EXIF/GPS or trailing bytes are stored."""
+    from portal.uploads import UploadError, reencode_image
+
     photos = [p for p in photos if p]
     limit = getattr(settings, "CASE_PHOTO_MAX_BYTES", PHOTO_MAX_BYTES)
     errors, checked = [], []
@@ -221,7 +225,10 @@ def check_photos(photos, field="photos"):
         if kind is None:
             errors.append(_("“%(name)s”不是 PNG、JPEG 或 WebP 图片。") % {"name": name})
             continue
-        checked.append((upload, *kind))
+        try:
+            checked.append(reencode_image(upload, max_bytes=limit))
+        except UploadError as exc:
+            errors.append(str(exc))
     if errors:
         raise ValidationError({field: errors})
     return checked
@@ -251,10 +258,13 @@ def community_workers(grid):
 
 
 def _notify(users, case, kind, text, exclude=None):
-    Notification.objects.bulk_create(
-        Notification(user=u, case=case, kind=kind, text=text[:300])
-        for u in users
-        if exclude is None or u.pk != exclude.pk
+    """An inbox message about ``case`` to each of ``users`` but ``exclude`` (the actor)."""
+    notify(
+        [u for u in users if exclude is None or u.pk != exclude.pk],
+        kind,
+        text,
+        url=case.get_absolute_url(),
+        source=case,
     )
 
 

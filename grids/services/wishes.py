@@ -33,12 +33,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import Notification, Wish, WishStep
+from grids.models import Wish, WishStep
 from grids.services import TransitionError
 from portal import scoping
+from portal.inbox import services as inbox
 
 DEFAULT_CLAIM_DAYS = 14
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -67,6 +69,18 @@ def check_photo(upload):
     if kind is None:
         raise TransitionError({"photo": [_("照片应为 PNG、JPEG 或 WebP 图片。")]})
     return kind
+
+
+def clean_photo(upload):
+    """``(file, content type, extension)``: the checked photo re-encoded by Pillow (no EXIF,
+    GPS or trailing bytes kept; ``portal.uploads.reencode_image``)."""
+    from portal.uploads import UploadError, reencode_image
+
+    check_photo(upload)
+    try:
+        return reencode_image(upload, max_bytes=PHOTO_MAX_BYTES)
+    except UploadError as exc:
+        raise TransitionError({"photo": [str(exc)]}) from None
 
 
 def _require_state(wish, allowed, message):
@@ -103,10 +117,8 @@ def _locked(wish, user):
 
 def _notify(wish, recipients, kind, text, actor):
     """One inbox message per recipient (users; None and the actor themself are skipped)."""
-    users = {u for u in recipients if u is not None and u != getattr(actor, "pk", None)}
-    Notification.objects.bulk_create(
-        Notification(user_id=u, wish=wish, kind=kind, text=text[:300]) for u in sorted(users)
-    )
+    users = [u for u in recipients if u is not None and u != getattr(actor, "pk", None)]
+    inbox.notify(users, kind, text, url=wish.get_absolute_url(), source=wish)
 
 
 def _step(wish, user, action, from_state, note=""):
@@ -252,7 +264,7 @@ def fulfil(wish, user, *, note, photo=None):
         raise TransitionError({"note": [_("请填写心愿实现情况。")]})
     fields = {"fulfilled_at": timezone.now(), "proof_note": note}
     if photo:
-        _content_type, extension = check_photo(photo)
+        photo, _content_type, extension = clean_photo(photo)
         wish.proof_photo.save(f"{wish.number}-proof.{extension}", photo, save=False)
     _move(wish, user, "fulfil", State.FULFILLED, note, **fields)
     text = _("您提交的微心愿“%(title)s”已实现，请确认。") % {"title": wish.title}
@@ -327,12 +339,13 @@ def release_expired_claims(now=None):
             )
             for pk, _t, _u in expired
         )
-        Notification.objects.bulk_create(
-            Notification(
-                user_id=user_id,
-                wish_id=pk,
-                kind="wish_released",
-                text=(_("您认领的微心愿“%(title)s”超期未实现，已释放。") % {"title": title})[:300],
+        inbox.deliver(
+            inbox.item(
+                user_id,
+                "wish_released",
+                _("您认领的微心愿“%(title)s”超期未实现，已释放。") % {"title": title},
+                url=reverse("grids:wish_detail", args=[pk]),
+                source=(Wish, pk),
             )
             for pk, title, user_id in expired
             if user_id is not None

@@ -1,9 +1,24 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.models import ApiToken, User
+from portal.accounts.models import ApiToken, AuthEvent, User
+from portal.accounts.roles import separation_conflict, separation_message
 from portal.admin_base import ScopedAdmin
+
+
+class UserForm(UserChangeForm):
+    """The admin's user form refuses two of the three separated roles on the field itself."""
+
+    def clean_groups(self):
+        groups = self.cleaned_data.get("groups")
+        if groups is not None:
+            held = separation_conflict({group.name for group in groups})
+            if held:
+                raise forms.ValidationError(separation_message(held))
+        return groups
 
 
 @admin.register(User)
@@ -29,11 +44,17 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
         ),
     )
     raw_id_fields = ["scope_region"]
+    form = UserForm
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
             return ()
-        return ("is_superuser", "user_permissions")
+        readonly = ["is_superuser", "user_permissions"]
+        # Roles are the security administrator's to assign (三员分立), not the system
+        # administrator's, who manages the accounts themselves.
+        if not request.user.has_perm("accounts.assign_roles"):
+            readonly += ["groups", "is_staff"]
+        return tuple(readonly)
 
 
 @admin.register(ApiToken)
@@ -72,3 +93,22 @@ class ApiTokenAdmin(ScopedAdmin):
     def revoke(self, request, queryset):
         for token in queryset:
             token.revoke()
+
+
+@admin.register(AuthEvent)
+class AuthEventAdmin(ScopedAdmin):
+    """Read-only: the table is append-only in the database as well."""
+
+    list_display = ["at", "event", "username", "ip", "request_id"]
+    list_filter = ["event"]
+    search_fields = ["username", "ip"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

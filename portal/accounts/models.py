@@ -38,6 +38,8 @@ class User(AbstractUser):
             ("view_sensitive", _("查看未脱敏的身份证号和手机号")),
             ("view_auditlog", _("查看审计日志")),
             ("manage_tokens", _("管理接口令牌")),
+            ("assign_roles", _("分配角色与权限")),
+            ("manage_security", _("管理账号安全（解锁、重置双因素认证）")),
         ]
 
     @cached_property
@@ -133,15 +135,19 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, user, *, name, days=None, created_by=None):
-        """Create a token and return ``(token, key)``; the key is never stored or shown again."""
+        """Create a token and return ``(token, key)``; the key is never stored or shown again.
+        Every token expires: after ``days`` (1 to ``API_TOKEN_MAX_DAYS``), by default after
+        ``API_TOKEN_DEFAULT_DAYS``."""
         key = secrets.token_urlsafe(32)
-        days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+        days = days or settings.API_TOKEN_DEFAULT_DAYS
+        if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+            raise ValueError(f"token lifetime must be 1 to {settings.API_TOKEN_MAX_DAYS} days")
         token = cls.objects.create(
             user=user,
             name=name,
             key_prefix=key[: cls.PREFIX_LENGTH],
             key_hash=hash_token(key),
-            expires_at=timezone.now() + timedelta(days=days) if days else None,
+            expires_at=timezone.now() + timedelta(days=days),
             created_by=created_by,
         )
         return token, key
@@ -155,3 +161,59 @@ class ApiToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at", "updated_at"])
+
+
+class AuthEvent(models.Model):
+    """One sign-in related event: success, sign-out, failure, lockout, a wrong second-factor
+    code, a password change, a session ended by its time limits. Append-only: the database
+    refuses UPDATE and TRUNCATE and DELETE of rows younger than the retention period
+    (portal.accounts.audit_protection). Never holds a password or a code."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("登录成功")
+        LOGOUT = "logout", _("退出登录")
+        FAILURE = "failure", _("登录失败")
+        LOCKOUT = "lockout", _("账号锁定")
+        OTP_FAILURE = "otp_failure", _("动态口令错误")
+        OTP_VERIFIED = "otp_verified", _("动态口令验证通过")
+        OTP_ENROLLED = "otp_enrolled", _("启用双因素认证")
+        OTP_RESET = "otp_reset", _("重置双因素认证")
+        PASSWORD_CHANGE = "password_change", _("修改密码")
+        SESSION_EXPIRED = "session_expired", _("会话超时")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    event = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
+    # No database constraint: the row outlives the user and is never rewritten.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=300, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
+    detail = models.CharField(_("说明"), max_length=200, blank=True)
+    #: The user's scope region path when the event happened (the district's for names that
+    #: match no user): who may read the row.
+    region_path = models.CharField(
+        max_length=600, blank=True, editable=False, db_index=True, db_collation="C"
+    )
+
+    scope_path = "region_path"
+
+    class Meta:
+        verbose_name = _("登录安全事件")
+        verbose_name_plural = _("登录安全事件")
+        ordering = ["-at"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.username} {self.get_event_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return ""

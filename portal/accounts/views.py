@@ -1,6 +1,7 @@
 """Admins manage integration tokens in the UI: issue (shown once), list, revoke."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db import transaction
@@ -28,8 +29,8 @@ class TokenForm(forms.Form):
     days = forms.IntegerField(
         label=gettext_lazy("有效天数"),
         min_value=1,
-        max_value=3650,
-        initial=365,
+        max_value=settings.API_TOKEN_MAX_DAYS,
+        initial=settings.API_TOKEN_DEFAULT_DAYS,
         widget=forms.NumberInput(attrs={"class": "form-control"}),
     )
 

@@ -31,3 +31,10 @@
     document.querySelectorAll('.autocomplete').forEach(bind);
   });
 })();
+
+// Selects marked data-autosubmit submit their form when changed (no inline onchange
+// handlers: the Content-Security-Policy forbids them).
+document.addEventListener('change', function (event) {
+  const field = event.target.closest('[data-autosubmit]');
+  if (field && field.form) { field.form.submit(); }
+});

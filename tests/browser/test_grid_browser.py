@@ -21,7 +21,7 @@ grids = grid_fixtures.grids
 media = grid_fixtures.media
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = grid_fixtures.PNG_BYTES
 
 
 def open_action(page, name, label):

@@ -73,8 +73,22 @@ def make_grid_case(grid, category, number, state="reported", overdue=False):
 
 # --- micro-wishes and visits (tests/grids/test_wish*.py, test_visit*.py) -------------------
 
-#: The smallest valid PNG header a proof photo check accepts.
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def image_bytes(fmt, size=(2, 2)):
+    """A real image (a small red square) in Pillow format ``fmt``: photos are decoded and
+    re-encoded (portal.uploads), so a bare magic-number header no longer passes."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+PNG_BYTES = image_bytes("PNG")
+JPEG_BYTES = image_bytes("JPEG")
+WEBP_BYTES = image_bytes("WEBP")
 
 
 @pytest.fixture
@@ -109,13 +123,14 @@ def work(district, users, grids):
 def wish_snapshot():
     """Every stored column of every wish, their steps and the notifications: what a refused
     transition must leave as it was."""
-    from grids.models import Notification, Wish, WishStep
+    from grids.models import Wish, WishStep
+    from portal.inbox.models import InboxItem
 
     fields = [f.attname for f in Wish._meta.concrete_fields]
     return (
         sorted(Wish.objects.values_list(*fields)),
         sorted(WishStep.objects.values_list("wish_id", "action", "from_state", "to_state")),
-        Notification.objects.count(),
+        InboxItem.objects.count(),
     )
 
 
@@ -151,11 +166,12 @@ def report_case(user, grid, category, title="楼道堆物", **extra):
 def case_snapshot(case):
     """What a refused transition must leave as it was: the case's stored columns, its steps
     and the notifications."""
-    from grids.models import Case, CaseStep, Notification
+    from grids.models import Case, CaseStep
+    from portal.inbox.models import InboxItem
 
     fields = [f.attname for f in Case._meta.concrete_fields]
     return (
         Case.objects.filter(pk=case.pk).values_list(*fields).get(),
         CaseStep.objects.filter(case=case).count(),
-        Notification.objects.count(),
+        InboxItem.objects.count(),
     )

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from grids.models import Case, CaseCategory
 from grids.services import cases as services
-from tests.grids.conftest import case_snapshot, report_case
+from tests.grids.conftest import PNG_BYTES, case_snapshot, report_case
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = PNG_BYTES
 
 
 @pytest.fixture

@@ -11,12 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from grids.models import Case, CaseStep, Notification
+from grids.models import Case, CaseStep
 from grids.services import cases as services
-from tests.grids.conftest import case_snapshot, report_case
+from portal.inbox.models import InboxItem
+from tests.grids.conftest import PNG_BYTES, case_snapshot, report_case
 from tests.portal.pagetables import table_rows
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = PNG_BYTES
 
 
 @pytest.fixture
@@ -77,19 +78,25 @@ def test_inbox_lists_only_the_users_own_notifications_and_marks_them_read(
     client_for, users, case_users, cases
 ):
     # cworker_a2 was told of A's three new cases; worker_a of none (they reported them).
+    # The grids' old inbox address leads to the users' inbox (portal.inbox).
     client = client_for(case_users["cworker_a2"])
-    html = page(client, "/grids/mine/inbox/")
+    assert client.get("/grids/mine/inbox/")["Location"] == "/inbox/"
+    html = page(client, "/inbox/")
     assert html.count("网格“上海新村第一网格”有新的需求/问题") == 3
     assert "武康路积水" not in html
-    mine = Notification.objects.filter(user=case_users["cworker_a2"]).order_by("id")
-    b_note = Notification.objects.create(user=case_users["cworker_b"], kind="x", text="B 的消息")
-    response = client.post("/grids/mine/inbox/read/", {"id": [mine[0].pk, b_note.pk]})
+    mine = InboxItem.objects.filter(user=case_users["cworker_a2"]).order_by("id")
+    assert {n.url for n in mine} == {f"/grids/cases/{n.object_id}/" for n in mine}
+    b_note = InboxItem.objects.create(
+        user=case_users["cworker_b"], kind="message", title="B 的消息"
+    )
+    response = client.post("/inbox/read/", {"id": [mine[0].pk, b_note.pk]})
     assert response.status_code == 302
     assert [n.read_at is not None for n in mine.all()] == [True, False, False]
     b_note.refresh_from_db()
     assert b_note.read_at is None  # someone else's: untouched
-    client.post("/grids/mine/inbox/read/", {"all": "1", "next": "https://evil.example/"})
-    assert not Notification.objects.filter(user=case_users["cworker_a2"], read_at=None).exists()
+    response = client.post("/inbox/read/", {"all": "1", "next": "https://evil.example/"})
+    assert response["Location"] == "/inbox/"
+    assert not InboxItem.objects.filter(user=case_users["cworker_a2"], read_at=None).exists()
 
 
 # --- list, filters, exports ----------------------------------------------------------------

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from grids.models import Case, Notification
+from grids.models import Case
 from grids.services import cases as services
 from grids.tasks import flag_overdue_cases
 from portal.celery import app
+from portal.inbox.models import InboxItem
 from tests.grids.conftest import report_case
 
 T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
@@ -29,11 +30,14 @@ def overdue_numbers():
 
 
 def notified():
-    return sorted(
-        Notification.objects.filter(kind="case_overdue").values_list(
-            "case__number", "user__username"
-        )
+    """(case number, username) of every overdue message in the inboxes."""
+    numbers = dict(Case.objects.values_list("pk", "number"))
+    rows = InboxItem.objects.filter(kind="case_overdue").values_list(
+        "object_id", "user__username", "url"
     )
+    for case_id, _username, url in rows:
+        assert url == f"/grids/cases/{case_id}/"
+    return sorted((numbers[case_id], username) for case_id, username, _url in rows)
 
 
 def test_flags_exactly_the_cases_past_their_deadline(clock, district, users, case_users, grids):

@@ -10,8 +10,9 @@ import json
 
 import pytest
 
-from grids.models import Case, CaseCategory, Grid, Notification, Visit, Wish
+from grids.models import Case, CaseCategory, Grid, Visit, Wish
 from portal.accounts.roles import COMMUNITY_WORKER, STREET_OPERATOR
+from portal.inbox.services import notify
 from tests.conftest import make_user
 from tests.grids.conftest import make_grid_case, square
 from tests.portal.pagetables import table_rows
@@ -281,10 +282,12 @@ def test_case_categories_are_district_wide_and_changed_by_the_district(
 
 
 def test_notifications_are_each_users_own(client, staff_b, users, admin_rows):
-    Notification.objects.create(
-        user=staff_b, kind="overdue", text="B的消息", case=admin_rows["case_b"]
-    )
-    Notification.objects.create(user=users["admin"], kind="overdue", text="区里的消息")
+    notify([staff_b], "case_overdue", "B的消息", source=admin_rows["case_b"])
+    notify([users["admin"]], "case_overdue", "区里的消息")
     client.force_login(staff_b)
-    response = client.get("/admin/grids/notification/")
-    assert [n.text for n in response.context["cl"].result_list] == ["B的消息"]
+    response = client.get("/admin/inbox/inboxitem/")
+    assert [n.title for n in response.context["cl"].result_list] == ["B的消息"]
+    mine = response.context["cl"].result_list[0]
+    theirs = users["admin"].inbox_items.get()
+    assert client.get(f"/admin/inbox/inboxitem/{theirs.pk}/change/").status_code == 302
+    assert client.get(f"/admin/inbox/inboxitem/{mine.pk}/change/").status_code == 200

@@ -5,14 +5,16 @@ nothing; unfulfilled claims are released after the claim period (frozen clock)."
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.utils import timezone
 
-from grids.models import Notification, Wish
+from grids.models import Wish
 from grids.services import TransitionError, wishes
 from grids.work_tasks import release_expired_wish_claims
+from portal.inbox.models import InboxItem
 from tests.grids.conftest import PNG_BYTES, wish_snapshot
 
 State = Wish.State
@@ -22,8 +24,13 @@ def steps(wish):
     return list(wish.steps.order_by("id").values_list("action", "from_state", "to_state"))
 
 
+def about_wishes(**filters):
+    return InboxItem.objects.filter(content_type=ContentType.objects.get_for_model(Wish), **filters)
+
+
 def inbox(user):
-    return list(Notification.objects.filter(user=user).order_by("id").values_list("kind", "wish"))
+    """(kind, wish id) of the user's inbox messages about wishes, oldest first."""
+    return list(about_wishes(user=user).order_by("id").values_list("kind", "object_id"))
 
 
 def test_the_whole_path_writes_every_step_and_tells_who_should_know(users, grids, work):
@@ -90,7 +97,7 @@ def test_rejection_needs_a_reason_and_tells_the_submitter(users, grids, work):
     wish = wishes.review(wish, users["operator_a"], approve=False, note="不属于微心愿范围")
     assert wish.state == State.REJECTED
     assert steps(wish)[-1] == ("reject", State.SUBMITTED, State.REJECTED)
-    text = Notification.objects.get(user=users["worker_a"], wish=wish).text
+    text = about_wishes(user=users["worker_a"], object_id=wish.pk).get().title
     assert "不属于微心愿范围" in text
 
 

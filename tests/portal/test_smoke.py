@@ -29,7 +29,7 @@ def test_pages_render_for_district_admin(client_for, users, district):
         "/organizations/positions/",
         "/audit/",
         "/accounts/tokens/",
-        "/coming/regional/",
+        "/regional/",
         "/grids/",
         "/grids/mine/",
         "/grids/map/",

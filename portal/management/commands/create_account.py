@@ -3,7 +3,9 @@
 import os
 import secrets
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db import transaction
 
@@ -49,6 +51,10 @@ class Command(AuditedCommand):
         user.first_name = name or user.first_name
         user.is_staff = staff or user.is_staff
         if password:
+            try:
+                password_validation.validate_password(password, user)
+            except ValidationError as error:
+                raise CommandError("password: " + " ".join(error.messages)) from None
             user.set_password(password)
         elif created:
             user.set_unusable_password()

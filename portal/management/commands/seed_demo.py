@@ -36,6 +36,9 @@ def seeding_modules():
                 raise
             continue
         found.append((config.label, module))
+    # A step whose data hangs on a later app's says ``RUN_LAST = True`` (the organisations'
+    # terms need the tree the members step lays out); the sort is stable.
+    found.sort(key=lambda item: getattr(item[1], "RUN_LAST", False))
     return found
 
 
