@@ -263,7 +263,7 @@ class DemoDistrict:
         system = SystemUser()
         with transaction.atomic():
             self.run_import("portal.region", self.region_rows(), system)
-            self.run_import("organizations.organization", self.organization_rows(), system)
+            self.run_import("organizations.organization", self.kept_terms(), system)
             created = self.create_positions()
         self.stderr.write(
             f"demo district: {Region.objects.count()} regions, {Organization.objects.count()} "
@@ -306,6 +306,22 @@ class DemoDistrict:
         if self.rng.random() < 0.04:  # a few terms are about to end: 换届 reminders
             started = self.today - timedelta(days=365 * years - self.rng.randint(5, 80))
         return started, started + timedelta(days=365 * years)
+
+    def kept_terms(self):
+        """The organisation rows, with the term of an organisation that has recorded an
+        election (a re-run) as the elections left it: only an election changes it then."""
+        rows = self.organization_rows()
+        elected = {
+            code: (number, started, end)
+            for code, number, started, end in Organization.objects.filter(elections__isnull=False)
+            .distinct()
+            .values_list("code", "term_number", "term_started_on", "term_end")
+        }
+        for row in rows:
+            if row[0] in elected:
+                number, started, end = elected[row[0]]
+                row[7:10] = [number, started.isoformat(), end.isoformat()]
+        return rows
 
     def org(self, rows, code, name, kind, sector, parent, region, years=5, founded=None):
         started, ended = self.term(years)

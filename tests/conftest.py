@@ -177,3 +177,8 @@ def api_for():
         return api
 
     return make
+
+
+# One definition of the browser fixtures for every folder: a second definition (a module
+# importing them) would start a second Playwright in the same worker.
+from tests.browser.fixtures import browser, new_page, screenshot_path  # noqa: E402, F401

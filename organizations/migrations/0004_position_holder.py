@@ -7,45 +7,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0008_dues_audit'),
-        ('organizations', '0003_organization_building'),
+        ("members", "0008_dues_audit"),
+        ("organizations", "0003_organization_building"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='leadershipposition',
-            name='insert_insert',
+            model_name="leadershipposition",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='leadershipposition',
-            name='update_update',
+            model_name="leadershipposition",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='leadershipposition',
-            name='delete_delete',
+            model_name="leadershipposition",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='leadershipposition',
-            name='holder',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='positions', to='members.member', verbose_name='任职党员'),
+            model_name="leadershipposition",
+            name="holder",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="positions",
+                to="members.member",
+                verbose_name="任职党员",
+            ),
         ),
         migrations.AddField(
-            model_name='leadershippositionevent',
-            name='holder',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.member', verbose_name='任职党员'),
+            model_name="leadershippositionevent",
+            name="holder",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="members.member",
+                verbose_name="任职党员",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='leadershipposition',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "organizations_leadershippositionevent" ("created_at", "ended_on", "holder_id", "holder_name", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "title") VALUES (NEW."created_at", NEW."ended_on", NEW."holder_id", NEW."holder_name", NEW."id", NEW."note", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."started_on", NEW."title"); RETURN NULL;', hash='0efaa336b7ccfc35c615e1aa801414a2debccab2', operation='INSERT', pgid='pgtrigger_insert_insert_95402', table='organizations_leadershipposition', when='AFTER')),
+            model_name="leadershipposition",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "organizations_leadershippositionevent" ("created_at", "ended_on", "holder_id", "holder_name", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "title") VALUES (NEW."created_at", NEW."ended_on", NEW."holder_id", NEW."holder_name", NEW."id", NEW."note", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."started_on", NEW."title"); RETURN NULL;',
+                    hash="0efaa336b7ccfc35c615e1aa801414a2debccab2",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_95402",
+                    table="organizations_leadershipposition",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='leadershipposition',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."ended_on" IS DISTINCT FROM (NEW."ended_on") OR OLD."holder_id" IS DISTINCT FROM (NEW."holder_id") OR OLD."holder_name" IS DISTINCT FROM (NEW."holder_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."note" IS DISTINCT FROM (NEW."note") OR OLD."organization_id" IS DISTINCT FROM (NEW."organization_id") OR OLD."started_on" IS DISTINCT FROM (NEW."started_on") OR OLD."title" IS DISTINCT FROM (NEW."title"))', func='INSERT INTO "organizations_leadershippositionevent" ("created_at", "ended_on", "holder_id", "holder_name", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "title") VALUES (NEW."created_at", NEW."ended_on", NEW."holder_id", NEW."holder_name", NEW."id", NEW."note", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."started_on", NEW."title"); RETURN NULL;', hash='b7e2f2631b94a7552b4c11180ddc3e4adc156091', operation='UPDATE', pgid='pgtrigger_update_update_d8e84', table='organizations_leadershipposition', when='AFTER')),
+            model_name="leadershipposition",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."ended_on" IS DISTINCT FROM (NEW."ended_on") OR OLD."holder_id" IS DISTINCT FROM (NEW."holder_id") OR OLD."holder_name" IS DISTINCT FROM (NEW."holder_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."note" IS DISTINCT FROM (NEW."note") OR OLD."organization_id" IS DISTINCT FROM (NEW."organization_id") OR OLD."started_on" IS DISTINCT FROM (NEW."started_on") OR OLD."title" IS DISTINCT FROM (NEW."title"))',
+                    func='INSERT INTO "organizations_leadershippositionevent" ("created_at", "ended_on", "holder_id", "holder_name", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "title") VALUES (NEW."created_at", NEW."ended_on", NEW."holder_id", NEW."holder_name", NEW."id", NEW."note", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."started_on", NEW."title"); RETURN NULL;',
+                    hash="b7e2f2631b94a7552b4c11180ddc3e4adc156091",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_d8e84",
+                    table="organizations_leadershipposition",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='leadershipposition',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "organizations_leadershippositionevent" ("created_at", "ended_on", "holder_id", "holder_name", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "title") VALUES (OLD."created_at", OLD."ended_on", OLD."holder_id", OLD."holder_name", OLD."id", OLD."note", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."started_on", OLD."title"); RETURN NULL;', hash='97d5c6c009cea7d5a50860f6e2ec436e7ba61aff', operation='DELETE', pgid='pgtrigger_delete_delete_9dade', table='organizations_leadershipposition', when='AFTER')),
+            model_name="leadershipposition",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "organizations_leadershippositionevent" ("created_at", "ended_on", "holder_id", "holder_name", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "title") VALUES (OLD."created_at", OLD."ended_on", OLD."holder_id", OLD."holder_name", OLD."id", OLD."note", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."started_on", OLD."title"); RETURN NULL;',
+                    hash="97d5c6c009cea7d5a50860f6e2ec436e7ba61aff",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_9dade",
+                    table="organizations_leadershipposition",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

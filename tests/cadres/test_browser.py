@@ -5,7 +5,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, new_page, screenshot_path  # noqa: F401 (fixtures)
 from tests.browser.test_organizations_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from members.models import Meeting
-from tests.browser.conftest import browser, new_page, screenshot_path  # noqa: F401
 from tests.browser.test_organizations_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -287,4 +287,15 @@ def test_admin_access_rules(client, users, district, staff_a):
     }
     grid_work = {"Grid", "CaseCategory", "Case", "Wish", "Visit"}
     grid_work |= {"InboxItem"}  # the user's own inbox (the grids' messages moved there)
-    assert models == registers | enterprises_and_buildings | grid_work | {"ReportJob", "Figure"}
+    registers |= {"Meeting", "MeetingAttendance", "MeetingFrequency", "TermRule", "Election"}
+    regional = {
+        "ResidentUnit", "JointMeeting", "JointMeetingMembership", "JointMeetingSession",
+        "SessionAttendance", "Need", "Resource", "Project", "ProjectAllocation", "Milestone",
+        "ProjectUpdate", "Pairing", "PairingActivity", "PairingEvaluation",
+        "IndustryCommittee", "IndustryCommitteeMember", "IndustryIssue",
+    }  # fmt: skip
+    cadres = {"TrainingRecord", "AnnualReview", "CommunityWorker", "GradeChange", "LadderRule"}
+    assert models == (registers | enterprises_and_buildings | grid_work | regional | cadres) | {
+        "ReportJob",
+        "Figure",
+    }

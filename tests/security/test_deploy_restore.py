@@ -18,7 +18,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 def drill(*args):
     s = connection.settings_dict
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST_") and k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "LOG_DIR")
+    }
     env["DATABASE_URL"] = (
         f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
         f"/{s['NAME']}"

@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def production_env(**overrides):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST_") and k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "LOG_DIR")
+    }
     s = connection.settings_dict
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings_production",

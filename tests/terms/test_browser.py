@@ -11,7 +11,6 @@ import time_machine
 from playwright.sync_api import expect
 
 from organizations.models import Election, Organization
-from tests.browser.conftest import browser, new_page, screenshot_path  # noqa: F401
 from tests.browser.test_organizations_browser import log_in
 from tests.terms.conftest import TODAY
 
