@@ -304,6 +304,9 @@ CONTENT_SECURITY_POLICY = {
 # Logs: console plus a file under LOG_DIR (`make test` points it at var/log/test and scans
 # it). Every handler masks 18-digit ID numbers and mobile numbers (portal.logscan) as
 # defence in depth: code should not log them in the first place.
+# A Celery worker started in-process exports its level as a number (``CELERY_LOG_LEVEL=40``).
+_celery_log_level = env.str("CELERY_LOG_LEVEL", default="WARNING")
+_celery_log_level = int(_celery_log_level) if _celery_log_level.isdigit() else _celery_log_level
 LOG_DIR = Path(env.str("LOG_DIR", default=str(VAR_DIR / "log")))
 LOG_DIR.mkdir(parents=True, exist_ok=True)
 LOGGING = {
@@ -330,7 +333,7 @@ LOGGING = {
     "root": {"handlers": ["console", "file"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
         "portal.audit": {"level": "INFO", "handlers": ["console", "file"], "propagate": False},
-        "celery": {"level": env.str("CELERY_LOG_LEVEL", default="WARNING")},
+        "celery": {"level": _celery_log_level},
     },
 }
 
