@@ -13,7 +13,13 @@ from rest_framework.response import Response
 
 from organizations import services
 from organizations.election_filters import ElectionFilterSet, TermStatusFilterSet
-from organizations.models import Election, ElectionResult, Organization, TermRule
+from organizations.models import (
+    ELECTION_FIELDS,
+    Election,
+    ElectionResult,
+    Organization,
+    TermRule,
+)
 from portal import api, scoping
 from portal.routers import router
 
@@ -36,26 +42,7 @@ class ElectionSerializer(api.ScopedModelSerializer):
 
     class Meta:
         model = Election
-        fields = [
-            "id",
-            "url",
-            "organization",
-            "held_on",
-            "kind",
-            "term_number",
-            "eligible_voters",
-            "present",
-            "ballots_issued",
-            "ballots_returned",
-            "valid_ballots",
-            "approved_by",
-            "approval_number",
-            "approved_on",
-            "note",
-            "results",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "url", *ELECTION_FIELDS, "results", "created_at", "updated_at"]
         read_only_fields = ["term_number", "created_at", "updated_at"]
 
     def validate(self, attrs):

@@ -17,7 +17,7 @@ from django.views.generic import TemplateView, View
 from organizations import services
 from organizations.election_filters import ElectionFilterSet, TermStatusFilterSet
 from organizations.forms import ElectionForm, ElectionResultFormSet
-from organizations.models import Election, Organization, TermRule
+from organizations.models import ELECTION_FIELDS, Election, Organization, TermRule
 from portal import scoping, views
 from portal.tables import Column
 
@@ -53,21 +53,7 @@ class ElectionListView(ReadOnlyPages, views.ObjectListView):
 
 class ElectionDetailView(ReadOnlyPages, views.ObjectDetailView):
     queryset = Election.objects.select_related("organization")
-    fields = [
-        "organization",
-        "held_on",
-        "kind",
-        "term_number",
-        "eligible_voters",
-        "present",
-        "ballots_issued",
-        "ballots_returned",
-        "valid_ballots",
-        "approved_by",
-        "approval_number",
-        "approved_on",
-        "note",
-    ]
+    fields = list(ELECTION_FIELDS)
     template_name = "organizations/election_detail.html"
 
     def get_extra_context(self, obj):

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import (
+    ELECTION_FIELDS,
     TERM_FIELDS,
     Election,
     ElectionResult,
@@ -61,19 +62,7 @@ class ElectionForm(ScopedModelForm):
 
     class Meta:
         model = Election
-        fields = [
-            "held_on",
-            "kind",
-            "eligible_voters",
-            "present",
-            "ballots_issued",
-            "ballots_returned",
-            "valid_ballots",
-            "approved_by",
-            "approval_number",
-            "approved_on",
-            "note",
-        ]
+        fields = [f for f in ELECTION_FIELDS if f not in ("organization", "term_number")]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
 

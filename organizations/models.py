@@ -355,6 +355,25 @@ class TermRule(TimestampedModel):
         return cls.objects.filter(kind=kind).values_list("term_years", flat=True).first()
 
 
+#: The fields of an election shown on its page and in the API, in order; its form takes
+#: them but the organisation (from the page) and the term number (``record_election``).
+ELECTION_FIELDS = (
+    "organization",
+    "held_on",
+    "kind",
+    "term_number",
+    "eligible_voters",
+    "present",
+    "ballots_issued",
+    "ballots_returned",
+    "valid_ballots",
+    "approved_by",
+    "approval_number",
+    "approved_on",
+    "note",
+)
+
+
 @audited()
 class Election(ScopedModel):
     """A general election (换届选举) or a by-election (补选) of an organisation's leadership,

@@ -148,6 +148,20 @@ def _bar_chart(queryset, name_field, label_if_none):
     }
 
 
+def _grouped_bar_chart(name_key, value_key):
+    """The chart of a grouped question: its first groups, by ``name_key`` and ``value_key``."""
+
+    def chart(groups):
+        rows = list(groups[:CHART_BARS])
+        return {
+            "type": "bar",
+            "names": [row[name_key] for row in rows],
+            "values": [row[value_key] for row in rows],
+        }
+
+    return chart
+
+
 # --- 1. enterprises that should found an organisation ----------------------------------
 
 
@@ -401,15 +415,6 @@ def _group_by_branch(queryset):
     )
 
 
-def _branch_chart(groups):
-    rows = list(groups[:CHART_BARS])
-    return {
-        "type": "bar",
-        "names": [row["organization__name"] for row in rows],
-        "values": [row["members_in_arrears"] for row in rows],
-    }
-
-
 register(
     Question(
         key="dues-arrears",
@@ -431,7 +436,7 @@ register(
         ],
         build=_dues_arrears,
         group=_group_by_branch,
-        chart=_branch_chart,
+        chart=_grouped_bar_chart("organization__name", "members_in_arrears"),
     )
 )
 
@@ -484,15 +489,6 @@ def _group_by_assignee(queryset):
     )
 
 
-def _assignee_chart(groups):
-    rows = list(groups[:CHART_BARS])
-    return {
-        "type": "bar",
-        "names": [row["assignee_name"] for row in rows],
-        "values": [row["cases"] for row in rows],
-    }
-
-
 register(
     Question(
         key="overdue-cases",
@@ -511,6 +507,6 @@ register(
         ],
         build=_overdue_cases,
         group=_group_by_assignee,
-        chart=_assignee_chart,
+        chart=_grouped_bar_chart("assignee_name", "cases"),
     )
 )
