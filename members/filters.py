@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Member, add_years
 from organizations.models import Organization
+from portal import scoping
 from portal.filters import BaseFilterSet, SubtreeFilter
 from portal.models import Region
 from portal.search import name_condition
@@ -90,7 +91,11 @@ class MemberFilterSet(BaseFilterSet):
     search_ordering = ("name", "id")
 
     def search(self, queryset, name, value):
-        return queryset.filter(name_condition(value)) if value.strip() else queryset
+        if not value.strip():
+            return queryset
+        # The user's scope token lets the grams index answer "in scope" too (portal/search.py).
+        user = getattr(self.request, "user", None)
+        return queryset.filter(name_condition(value), scoping.token_condition(Member, user))
 
     def filter_age_min(self, queryset, name, value):
         # at least N years old: born on or before today minus N years

@@ -6,7 +6,10 @@ only for models their roles grant the action on. Superusers see everything.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
+
+from portal.search import scope_token
 
 ACTIONS = ("view", "add", "change", "delete")
 
@@ -51,6 +54,19 @@ def restrict(queryset, user, action="view"):
     if scope_filter is not None:
         return queryset.filter(scope_filter(prefix, action))
     return queryset.filter(**{f"{model.scope_path}__startswith": prefix})
+
+
+def token_condition(model, user):
+    """An index hint for searches over a large register whose rows carry scope tokens
+    (``model.scope_tokens_field``, portal/search.py): "in the user's region" as a condition
+    the register's GIN index answers together with the name grams. It only ever narrows
+    what ``restrict`` already allows, so it is added beside it, never instead of it; for
+    users who see everything, and models without tokens, it is no condition at all."""
+    field = getattr(model, "scope_tokens_field", None)
+    prefix = scope_prefix(user)
+    if not field or not prefix:
+        return Q()
+    return Q(**{f"{field}__contains": [scope_token(prefix)]})
 
 
 def choices(queryset, user, current=None):

@@ -11,8 +11,11 @@ Organisations, buildings, grids and cases rank in one pass instead (``ORDER BY``
 their names have no pattern index, so each tier would scan the table again.
 
 Members and enterprises are found by name through the GIN-indexed grams
-(``portal.search.name_condition``); enterprises also by USCC, exact or prefix (its unique
-index, ``varchar_pattern_ops``). Codes (organisation, building, grid, case number) match
+(``portal.search.name_condition``), their prefix tier through the start-of-name gram
+(``^王``); members also carry scope tokens in the same index, so "has 王 and is in this
+street" is one GIN scan (``portal.scoping.token_condition``, docs/decisions.md).
+Enterprises are also found by USCC, exact or prefix (its unique index,
+``varchar_pattern_ops``). Codes (organisation, building, grid, case number) match
 exactly or by prefix through their unique indexes. Members are never searched by ID number
 or mobile here: a query shaped like one skips the member group, and the page points to the
 ID lookup (``POST /api/v1/members/lookup/``), which keeps the number out of URLs.
@@ -32,7 +35,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from portal import scoping
-from portal.search import name_condition
+from portal.search import name_condition, prefix_grams
 
 #: Results shown per group; the group's "more" link opens the model's list filtered by q.
 PER_GROUP = 5
@@ -88,15 +91,17 @@ def text_tiers(term, text_fields=(), code_fields=()):
     return Tiers(base=_any(contains + prefix + exact), exact=_any(exact), prefix=_any(prefix))
 
 
-def gram_tiers(term, field="name"):
+def gram_tiers(term, field="name", grams_field="name_grams"):
     """A name with GIN-indexed grams: every tier carries the grams condition, so each is
-    answered from the index. A 1-character query has no exact tier: it is never the whole
-    name of a person or an enterprise, and proving "no name is exactly 王" would read every
-    row holding 王."""
+    answered from the index; the prefix tier adds the start-of-name gram (``^娜``), so
+    "starts with 娜" is an index lookup too, however rarely a name starts with it. A
+    1-character query has no exact tier: it is never the whole name of a person or an
+    enterprise, and proving "no name is exactly 王" would read every row holding 王."""
     return Tiers(
-        base=name_condition(term, field),
+        base=name_condition(term, field, grams_field),
         exact=Q(**{f"{field}__iexact": term}) if len(term) > 1 else NOTHING,
-        prefix=Q(**{f"{field}__istartswith": term}),
+        prefix=Q(**{f"{grams_field}__contains": prefix_grams(term)})
+        & Q(**{f"{field}__istartswith": term}),
     )
 
 
@@ -138,6 +143,8 @@ class Kind:
     def queryset(self, user, term):
         """The group's one statement: the ranked tiers, in order, under one LIMIT."""
         base = scoping.restrict(self.model._default_manager.all(), user, "view")
+        if self.grams:  # the scope as a condition the grams index answers, where it can
+            base = base.filter(scoping.token_condition(self.model, user))
         tiers = self.tiers(term)
         if self.one_pass:
             rank = Case(When(tiers.exact, then=0), When(tiers.prefix, then=1), default=2)

@@ -155,7 +155,10 @@ def test_seed_scale_builds_districts_and_members_by_copy(db):
               AND NOT t.tgisinternal"""
         )
         triggers = cursor.fetchall()
-        assert len(triggers) == 6 and {state for _name, state in triggers} == {"O"}
+        # 6 audit triggers and the 2 that keep the members' scope tokens, all enabled.
+        assert len(triggers) == 8 and {state for _name, state in triggers} == {"O"}
+        # The scope-token trigger ran for the copied rows: each holds its region's tokens.
+        assert not Member.objects.filter(scope_tokens=[]).exists()
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'members_member'")
         indexes = {name for (name,) in cursor.fetchall()}
     assert {"member_name_grams", "member_org_status", "member_birth_date"} <= indexes

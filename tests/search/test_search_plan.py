@@ -50,3 +50,17 @@ def test_sequential_scans_are_off_only_for_the_grams_groups(users, many):  # noq
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == "on"
+
+
+@pytest.mark.parametrize("term", ["娜", "王", "欧阳"])
+def test_a_street_search_asks_the_index_for_name_and_scope_together(users, many, term):  # noqa: F811
+    """The index condition holds the grams and the street's scope token (members 0010): one
+    GIN scan answers "has 娜 and is in 天平路街道", whatever the size of the city."""
+    with index_scans():
+        plan = explain(MEMBERS.queryset(users["operator_a"], term))
+    assert "Bitmap Index Scan on member_name_grams" in plan, plan
+    index_conditions = [line for line in plan.splitlines() if "Index Cond: ((name_grams @>" in line]
+    assert index_conditions, plan
+    assert all("scope_tokens @> '{@310104003}'" in line for line in index_conditions), plan
+    assert "Seq Scan on members_member" not in plan, plan
+    assert f"^{term[0]}" in plan, plan  # the prefix tier's start-of-name gram
