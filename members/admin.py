@@ -74,6 +74,14 @@ class MemberAdmin(ScopedAdmin):
     readonly_fields = ["id_number_masked", "mobile_masked", "created_at", "updated_at"]
     list_select_related = ["organization"]
 
+    def get_readonly_fields(self, request, obj=None):
+        """An existing member's status and flags change only through the status workflow
+        (``members.status``); a member added here may be given them."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += Member.STATUS_FIELDS
+        return fields
+
 
 # --- development pipeline and transfers: read-only here, they change through members.services
 

@@ -34,7 +34,10 @@ class SensitiveField(serializers.CharField):
 class MemberSerializer(api.ScopedModelSerializer):
     """ID number and mobile are written in plain text and read masked; ``?unmask=1`` by a
     user with ``view_sensitive`` reads them in full, and that access is logged. Hashes,
-    ciphertexts and scope are not fields: sent anyway, they are ignored."""
+    ciphertexts and scope are not fields: sent anyway, they are ignored. The status and
+    flags (``Member.STATUS_FIELDS``) may be set on create; an update (PUT, PATCH, upsert)
+    may send them unchanged, and a change is a 400 from ``Member.clean``: they change
+    through ``member-status/`` (members/status_api.py)."""
 
     id_number = SensitiveField(label=_("身份证号"), max_length=20)
     mobile = SensitiveField(label=_("手机号"), max_length=20, required=False, allow_blank=True)
@@ -44,6 +47,10 @@ class MemberSerializer(api.ScopedModelSerializer):
         model = Member
         fields = ["id", "url", *INPUT_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {
+            name: {"help_text": _("新增时可填写；已有党员的变更通过 member-status 接口办理。")}
+            for name in ("status", "lost_contact", "flowing")
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,10 @@ Rows are validated by ``Member.full_clean()`` like every other door (duplicates 
 lookup's business, so the per-row duplicate query is skipped), then written by COPY (new
 members) and ``bulk_update``, which bypass ``Member.save()``: ``before_write`` fills the
 encrypted, hashed and masked columns and the name grams itself.
+
+Existing members are loaded by a queryset (one per chunk), so each knows its stored status
+and flags (``Member.from_db``): a row that changes them is refused by ``Member.clean`` under
+the column's header, and the whole file is not written; a new member may be given them.
 """
 
 import functools

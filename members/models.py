@@ -6,6 +6,7 @@ form for display (``*_masked``). Code sets the plain value with ``set_id_number`
 ``set_mobile``; ``full_clean`` validates it and ``save`` encrypts it.
 """
 
+import contextlib
 import csv
 import functools
 from datetime import date
@@ -78,6 +79,7 @@ def add_years(day: date, years: int) -> date:
         "mobile_cipher",
         "mobile_hash",
         "name_grams",
+        "scope_tokens",
     ]
 )
 class Member(ScopedModel):
@@ -108,6 +110,12 @@ class Member(ScopedModel):
 
     name = models.CharField(_("姓名"), max_length=50)
     name_grams = ArrayField(models.CharField(max_length=4), default=list, editable=False)
+    #: ``@<code>`` of the organisation's region and every region above it, beside the name
+    #: grams in one GIN index (portal/search.py). Written by the database, not by Python:
+    #: the trigger ``member_scope_tokens`` (migration 0010) sets it on every insert and on
+    #: every update that writes the organisation or the tokens, and moving an organisation
+    #: to another region, or a region in the tree, rewrites its members' tokens.
+    scope_tokens = ArrayField(models.CharField(max_length=20), default=list, editable=False)
     gender = models.CharField(_("性别"), max_length=10, choices=Gender.choices, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=2, choices=ethnicity_choices, default="01")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
@@ -176,7 +184,20 @@ class Member(ScopedModel):
     #: names the existing member's organisation only if this user may see that member.
     validating_user = None
 
+    #: The status and flags that only the status workflow (``members.status``) changes on an
+    #: existing member, with a dated event and a reason: a form, the API, an import or the
+    #: admin may set them when creating a member and must leave them as stored afterwards.
+    STATUS_FIELDS = (
+        "status",
+        "status_on",
+        "lost_contact",
+        "lost_contact_on",
+        "flowing",
+        "flowing_destination",
+    )
+
     scope_path = "organization__region__path"
+    scope_tokens_field = "scope_tokens"
     natural_key_field = "id_number_hash"
     autocomplete_fields = ("name",)
 
@@ -191,7 +212,9 @@ class Member(ScopedModel):
         ]
         indexes = [
             models.Index(fields=["mobile_hash"], name="member_mobile_hash"),
-            GinIndex(fields=["name_grams"], name="member_name_grams"),
+            # One index for "name has 王 and the member is in street X": GIN intersects the
+            # two columns' posting lists within a single index scan.
+            GinIndex(fields=["name_grams", "scope_tokens"], name="member_name_grams"),
             models.Index(fields=["organization", "status"], name="member_org_status"),
             models.Index(fields=["status", "category"], name="member_status_category"),
             models.Index(fields=["birth_date"], name="member_birth_date"),
@@ -283,6 +306,7 @@ class Member(ScopedModel):
             elif self.gender != gender:
                 errors["gender"] = [_("性别与身份证号不一致。")]
         errors.update(self._rule_errors())
+        errors.update(self._status_field_errors())
         if errors:
             raise ValidationError(errors)
 
@@ -341,6 +365,7 @@ class Member(ScopedModel):
         self.name_grams = name_grams(self.name)
         super().save(*args, **kwargs)
         self._stored_organization_id = self.organization_id
+        self._remember_status_fields(kwargs.get("update_fields"))
 
     # --- transfers (members.services) ----------------------------------------------------
 
@@ -348,7 +373,14 @@ class Member(ScopedModel):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._stored_organization_id = instance.__dict__.get("organization_id")
+        instance._remember_status_fields()
         return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "organization_id" in fields or "organization" in fields:
+            self._stored_organization_id = self.organization_id
+        self._remember_status_fields(fields)
 
     def _transfer_errors(self):
         """While a transfer of the member is pending, only that transfer moves the member:
@@ -369,6 +401,49 @@ class Member(ScopedModel):
         return self.transfers.filter(
             kind=Transfer.Kind.OUT, state=Transfer.State.COMPLETED
         ).exists()
+
+    # --- status and flags (members.status) -------------------------------------------------
+
+    def _remember_status_fields(self, names=None):
+        """Keep the stored values of ``STATUS_FIELDS`` (those loaded: a deferred field is not
+        known, so not checked), to tell an edit that changes them. Called when the row is
+        loaded and after it is saved (``names``: the fields a save wrote, None for all)."""
+        stored = getattr(self, "_stored_status_fields", {})
+        self._stored_status_fields = {
+            **stored,
+            **{
+                name: self.__dict__[name]
+                for name in self.STATUS_FIELDS
+                if name in self.__dict__ and (names is None or name in names)
+            },
+        }
+
+    @contextlib.contextmanager
+    def allow_status_change(self):
+        """Within this, the member's status and flags may change: for ``members.status``
+        and the services that end a membership (``members.services.cancel_probation``),
+        which check their rules and record the dated event themselves."""
+        self._status_change_allowed = True
+        try:
+            yield self
+        finally:
+            self._status_change_allowed = False
+
+    def _status_field_errors(self):
+        """An existing member's status and flags change only through the status workflow:
+        an edit (form, API, import, admin) that changes one is refused, naming the field.
+        Creating a member may set them (a registry is imported with its statuses)."""
+        stored = getattr(self, "_stored_status_fields", None)
+        if not self.pk or not stored or getattr(self, "_status_change_allowed", False):
+            return {}
+        message = _(
+            "党籍状态、失联和流动情况只能通过“状态变更”办理（党员详情页的“党籍状态与标记”）。"
+        )
+        return {
+            name: [ValidationError(message, code="status_change")]
+            for name, value in stored.items()
+            if getattr(self, name) != value
+        }
 
 
 def id_number_hash(number: str) -> str:

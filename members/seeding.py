@@ -308,18 +308,19 @@ class DemoDistrict:
         return started, started + timedelta(days=365 * years)
 
     def kept_terms(self):
-        """The organisation rows, with the term of an organisation that has recorded an
-        election (a re-run) as the elections left it: only an election changes it then."""
+        """The organisation rows, with the term of an organisation that exists already (a
+        re-run) as it stands: the organisations' step and recorded elections set terms
+        after this step, and a re-run must not undo them."""
         rows = self.organization_rows()
-        elected = {
+        existing = {
             code: (number, started, end)
-            for code, number, started, end in Organization.objects.filter(elections__isnull=False)
-            .distinct()
-            .values_list("code", "term_number", "term_started_on", "term_end")
+            for code, number, started, end in Organization.objects.filter(
+                term_started_on__isnull=False, term_end__isnull=False
+            ).values_list("code", "term_number", "term_started_on", "term_end")
         }
         for row in rows:
-            if row[0] in elected:
-                number, started, end = elected[row[0]]
+            if row[0] in existing:
+                number, started, end = existing[row[0]]
                 row[7:10] = [number, started.isoformat(), end.isoformat()]
         return rows
 

@@ -485,7 +485,10 @@ def cancel_probation(applicant, user, *, on, note=""):
     if not _covers(user, member.organization):
         raise WorkflowError(_("该党员已不在您的管辖范围内，请由其所在党组织办理。"))
     member.status, member.status_on = Member.Status.EXPELLED, on
-    with pghistory.context(applicant=applicant.pk, step=str(_("取消预备党员资格"))):
+    with (
+        member.allow_status_change(),
+        pghistory.context(applicant=applicant.pk, step=str(_("取消预备党员资格"))),
+    ):
         member.save(update_fields=["status", "status_on", "updated_at"])
     applicant.ended_on, applicant.end_reason = on, note
     return _record_development(applicant, user, "cancel", on, note, ["ended_on", "end_reason"])

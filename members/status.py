@@ -8,6 +8,8 @@ future, not before the member joined, not before the state it ends), and raises
 ``StatusError`` (a ``ValidationError``) naming what is wrong, changing nothing. The member's
 audit event carries ``status_change=<action>`` and the reason in its pghistory context; a dated
 line is appended to the member's note so the history tab shows what happened and why.
+Every other door (form, API, import, admin) is refused a change of these fields by
+``Member.clean``; the saves here run inside ``member.allow_status_change()``.
 
     正常 --stop--> 停止党籍 --restore--> 正常
     not 死亡 --death--> 死亡
@@ -169,8 +171,11 @@ def _save(member, action, on, reason, fields, **context):
     line = f"[{on:%Y-%m-%d} {CHANGES[action].label}] {reason}".rstrip()
     member.note = f"{member.note.rstrip()}\n{line}".strip()
     step = str(CHANGES[action].label)
-    with pghistory.context(
-        status_change=action, step=step, status_on=str(on), reason=reason, **context
+    with (
+        member.allow_status_change(),
+        pghistory.context(
+            status_change=action, step=step, status_on=str(on), reason=reason, **context
+        ),
     ):
         member.save(update_fields=[*fields, "note", "updated_at"])
     return member
