@@ -1,8 +1,10 @@
 """Request id, audit context and the browser-access rule for integration accounts."""
 
+import ipaddress
 import re
 import uuid
 
+from django.conf import settings
 from django.http import HttpResponseForbidden
 from django.utils.translation import gettext as _
 from pghistory.middleware import HistoryMiddleware
@@ -10,8 +12,31 @@ from pghistory.middleware import HistoryMiddleware
 REQUEST_ID_RE = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
 
 
+def _valid_ip(value):
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT reverse proxies
+    that each append the address they saw to X-Forwarded-For, the entry the outermost
+    trusted proxy appended. With no proxies configured the header is ignored (a client
+    could write anything there)."""
+    if request is None:
+        return None
+    remote = _valid_ip(request.META.get("REMOTE_ADDR", "") or "")
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies > 0:
+        header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        chain = [part.strip() for part in header.split(",") if part.strip()]
+        if len(chain) >= proxies:
+            # The last ``proxies - 1`` entries are proxies between the outer one and us.
+            candidate = _valid_ip(chain[-proxies])
+            if candidate:
+                return candidate
+    return remote
 
 
 def channel_of(path):

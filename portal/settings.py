@@ -391,7 +391,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "portal.accounts.security.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "portal.accounts.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
 AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

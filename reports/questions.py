@@ -36,7 +36,7 @@ from grids.models import Case as GridCase
 from grids.models import Grid
 from members import dues
 from members.models import Member
-from organizations.models import Organization
+from organizations.models import Organization, TermRule
 from portal import scoping
 from portal.tables import Column
 from reports import filters
@@ -355,8 +355,10 @@ def _term_overdue(user):
     today = timezone.localdate()
     days_overdue = Func(Value(today), F("term_end"), arg_joiner=" - ", template="(%(expressions)s)")
     # ``term_due(days)`` lists terms ending within ``days``; -1: ended before today.
+    # Only kinds that hold elections (a TermRule): 党小组 and 临时党支部 have no term.
     organizations = (
         Organization.objects.term_due(days=-1)
+        .filter(kind__in=TermRule.objects.values("kind"))
         .annotate(days_overdue=Cast(days_overdue, IntegerField()))
         .select_related("region")
     )
@@ -368,7 +370,8 @@ register(
         key="term-overdue",
         title=gettext_lazy("届满未换届的党组织"),
         description=gettext_lazy(
-            "届满日期已过（早于今天）而未撤销的党组织，按届满日期排列，最久未换届的在前。"
+            "届满日期已过（早于今天）而未撤销、实行任期制的党组织，按届满日期排列，"
+            "最久未换届的在前。"
         ),
         model=Organization,
         filterset_class=filters.TermOverdueFilterSet,

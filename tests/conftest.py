@@ -40,6 +40,41 @@ def _test_settings(settings, tmp_path):
     yield
 
 
+#: Reference rows written by data migrations: (model, migration module, function).
+REFERENCE_ROWS = (
+    ("members.DuesRate", "members.migrations.0007_dues", "seed_rates"),
+    ("members.MeetingFrequency", "members.migrations.0009_organisational_life", "seed_frequencies"),
+    (
+        "organizations.TermRule",
+        "organizations.migrations.0005_terms_elections",
+        "default_term_rules",
+    ),
+    ("cadres.LadderRule", "cadres.migrations.0002_ladder_rules", "seed"),
+)
+
+
+@pytest.fixture(autouse=True)
+def _reference_rows(request):
+    """A transactional test (a browser or live-server test) ends with a flush that empties
+    every table, the data migrations' reference rows too; tests after it on the same worker
+    would then run without dues rates, meeting frequencies, term or ladder rules. Before a
+    database test, put back what is missing, as the migration wrote it."""
+    names = request.fixturenames
+    if "transactional_db" in names or "live_server" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for label, module, function in REFERENCE_ROWS:
+        if not apps.get_model(label).objects.exists():
+            getattr(import_module(module), function)(apps, None)
+
+
 @pytest.fixture
 def district(db):
     """徐汇区 with two streets (A: 天平路街道, B: 湖南路街道), a community in each, and a

@@ -7,7 +7,6 @@ and codes are never passed in.
 """
 
 import contextvars
-import ipaddress
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
@@ -17,38 +16,13 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.shortcuts import render
 
+from portal.middleware import client_ip
+
 #: The request being served (set by SessionTimeoutMiddleware): lets hooks with no request
 #: argument (the password-change validator) name the address and request id.
 current_request = contextvars.ContextVar("current_request", default=None)
 
 USER_AGENT_LENGTH = 300
-
-
-def _valid_ip(value):
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
-
-
-def client_ip(request):
-    """The client's address: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT reverse proxies
-    that each append the address they saw to X-Forwarded-For, the entry the outermost
-    trusted proxy appended. With no proxies configured the header is ignored (a client
-    could write anything there)."""
-    if request is None:
-        return None
-    remote = _valid_ip(request.META.get("REMOTE_ADDR", "") or "")
-    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if proxies > 0:
-        header = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        chain = [part.strip() for part in header.split(",") if part.strip()]
-        if len(chain) >= proxies:
-            # The last ``proxies - 1`` entries are proxies between the outer one and us.
-            candidate = _valid_ip(chain[-proxies])
-            if candidate:
-                return candidate
-    return remote
 
 
 def _region_path(user):

@@ -127,7 +127,16 @@ def test_seed_demo_builds_the_demo_district_and_is_idempotent(db):
     members = Figure.objects.filter(region=district, metric="members.total")
     in_good_standing = Member.objects.filter(status=Member.Status.NORMAL).count()
     assert members.order_by("-month").values_list("value", flat=True).first() == in_good_standing
+    # The demo district admin's inbox holds today's reminders (overdue terms at least).
+    from portal.inbox.models import InboxItem
+
+    inbox = InboxItem.objects.filter(user__username="demo_district")
+    assert inbox.filter(kind="term_overdue").exists()
+    assert "inbox reminders due today" in err
+    reminders = sorted(InboxItem.objects.values_list("user_id", "key", "kind", "done_at"))
     out, err = run("seed_demo", "--members", "2000")
+    after = sorted(InboxItem.objects.values_list("user_id", "key", "kind", "done_at"))
+    assert after == reminders  # terms kept, and the reminder run is idempotent
     assert Organization.objects.count() == orgs
     assert Member.objects.count() == 2000
     assert "0 created, 0 updated" in err

@@ -11,7 +11,8 @@ Expected rows (A | B):
   registered; 丙一's employer is deregistered; 戊四 is suspended)
 - grid-leaders: GA02 (no leader), GA03 (leader lost contact) | GB01 (leader suspended);
   GB02's leader belongs to A's branch and is not flagged
-- term-overdue: A届满支部 | B届满支部 (A撤销支部 is dissolved; B未届满支部 is not due)
+- term-overdue: A届满支部 | B届满支部 (A撤销支部 is dissolved; B未届满支部 is not due; A届满党小组
+  is a group, which has no term)
 - overdue-cases: A's branch 2, 徐汇区市容所 1 | B网格长 2, unassigned 1
 """
 
@@ -90,6 +91,16 @@ def world(district, users, coverage_world, grids):  # noqa: F811
             term_end=term_end,
             dissolved_on=dissolved,
         )
+    # A 党小组 with a term end in the past: groups hold no elections, so it is never overdue.
+    Organization.objects.create(
+        code="TA2018G",
+        name="A届满党小组",
+        kind=Organization.Kind.GROUP,
+        sector=Organization.Sector.COMMUNITY,
+        parent=district["a_branch"],
+        region=district["a1"],
+        term_end=date(2018, 6, 30),
+    )
 
     # 7. Cases.
     category = grids["category"]

@@ -60,4 +60,9 @@ class Command(AuditedCommand):
             step = time.monotonic()
             module.seed_demo(self, options, random.Random(options["seed"]))
             self.stderr.write(f"seed_demo: {label} step done in {time.monotonic() - step:.0f}s")
+        # The demo users' inboxes hold today's reminders at once, not after the first 06:00 run.
+        from portal.inbox import providers
+
+        result = providers.generate()
+        self.stderr.write(f"seed_demo: {result['reminders']} inbox reminders due today")
         self.stderr.write(f"seed_demo: done in {time.monotonic() - started:.0f}s")
