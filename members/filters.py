@@ -5,31 +5,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member, add_years
+from organizations.filters import OrganizationRowFilterSet
 from organizations.models import Organization
 from portal import scoping
-from portal.filters import BaseFilterSet, SubtreeFilter
-from portal.models import Region
+from portal.filters import SubtreeFilter
 from portal.search import name_condition
 
 
-class MemberFilterSet(BaseFilterSet):
+class MemberFilterSet(OrganizationRowFilterSet):
     """Filters of the member list, API and exports. ``q`` searches names through the
     GIN-indexed grams (portal/search.py)."""
 
-    organization_within = SubtreeFilter(
-        tree_model=Organization, path_field="organization__path", label=_("组织（含下级，编号）")
-    )
     organization_within_code = SubtreeFilter(
         tree_model=Organization,
         node_field="code",
         path_field="organization__path",
         label=_("组织（含下级，编码）"),
-    )
-    region_within = SubtreeFilter(
-        tree_model=Region,
-        node_field="code",
-        path_field="organization__region__path",
-        label=_("街道/社区（区划代码）"),
     )
     organization = django_filters.NumberFilter(
         field_name="organization_id", label=_("所在党支部（编号）")

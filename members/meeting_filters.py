@@ -5,28 +5,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Meeting, MeetingFrequency, MeetingKind
-from organizations.models import Organization
-from portal.filters import BaseFilterSet, SubtreeFilter
-from portal.models import Region
+from organizations.filters import OrganizationRowFilterSet
+from portal.filters import BaseFilterSet
 
 
-class MeetingFilterSet(BaseFilterSet):
+class MeetingFilterSet(OrganizationRowFilterSet):
     """``q`` searches the topic, the host and the organisation's name."""
 
     search_fields = ("topic", "host", "organization__name")
 
-    region_within = SubtreeFilter(
-        tree_model=Region,
-        node_field="code",
-        path_field="organization__region__path",
-        label=_("街道/社区（区划代码）"),
-    )
-    organization_within = SubtreeFilter(
-        tree_model=Organization, path_field="organization__path", label=_("组织（含下级，编号）")
-    )
-    organization = django_filters.NumberFilter(
-        field_name="organization_id", label=_("党组织（编号）")
-    )
     kind = django_filters.MultipleChoiceFilter(choices=MeetingKind.choices, label=_("会议类型"))
     year = django_filters.NumberFilter(field_name="held_on", lookup_expr="year", label=_("年度"))
     held_after = django_filters.DateFilter(

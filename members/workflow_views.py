@@ -27,32 +27,20 @@ from members.workflow_forms import (
     development_form,
     transfer_form,
 )
-from organizations.models import Organization
+from organizations.filters import OrganizationRowFilterSet
 from portal import scoping, views
-from portal.filters import BaseFilterSet, SubtreeFilter
-from portal.models import Region
+from portal.filters import BaseFilterSet
 from portal.tables import Column
 
 # --- filters (shared by the lists, the API and exports) -----------------------------------------
 
 
-class ApplicantFilterSet(BaseFilterSet):
+class ApplicantFilterSet(OrganizationRowFilterSet):
     stage = django_filters.MultipleChoiceFilter(
         choices=Applicant.Stage.choices, label=gettext_lazy("发展阶段")
     )
     organization = django_filters.NumberFilter(
         field_name="organization_id", label=gettext_lazy("所在党支部（编号）")
-    )
-    organization_within = SubtreeFilter(
-        tree_model=Organization,
-        path_field="organization__path",
-        label=gettext_lazy("组织（含下级，编号）"),
-    )
-    region_within = SubtreeFilter(
-        tree_model=Region,
-        node_field="code",
-        path_field="organization__region__path",
-        label=gettext_lazy("街道/社区（区划代码）"),
     )
     applied_after = django_filters.DateFilter(
         field_name="applied_on", lookup_expr="gte", label=gettext_lazy("申请日期起")

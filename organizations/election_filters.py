@@ -3,25 +3,14 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from organizations.filters import OrganizationRowFilterSet
 from organizations.models import Election, Organization
 from portal.filters import BaseFilterSet, SubtreeFilter
 from portal.models import Region
 
 
-class ElectionFilterSet(BaseFilterSet):
+class ElectionFilterSet(OrganizationRowFilterSet):
     search_fields = ("organization__name", "organization__code", "approval_number")
-    region_within = SubtreeFilter(
-        tree_model=Region,
-        node_field="code",
-        path_field="organization__region__path",
-        label=_("街道/社区（区划代码）"),
-    )
-    organization_within = SubtreeFilter(
-        tree_model=Organization, path_field="organization__path", label=_("组织（含下级，编号）")
-    )
-    organization = django_filters.NumberFilter(
-        field_name="organization_id", label=_("党组织（编号）")
-    )
     year = django_filters.NumberFilter(field_name="held_on__year", label=_("年份"))
     kind = django_filters.ChoiceFilter(choices=Election.Kind.choices, label=_("选举类型"))
 

@@ -7,6 +7,25 @@ from portal.filters import BaseFilterSet, SubtreeFilter
 from portal.models import Region
 
 
+class OrganizationRowFilterSet(BaseFilterSet):
+    """The filters of every list whose rows belong to an organisation (``organization``):
+    members, applicants, meetings, elections, positions. One definition, so the street
+    filter and the subtree filter mean the same on each of them."""
+
+    region_within = SubtreeFilter(
+        tree_model=Region,
+        node_field="code",
+        path_field="organization__region__path",
+        label=_("街道/社区（区划代码）"),
+    )
+    organization_within = SubtreeFilter(
+        tree_model=Organization, path_field="organization__path", label=_("组织（含下级，编号）")
+    )
+    organization = django_filters.NumberFilter(
+        field_name="organization_id", label=_("党组织（编号）")
+    )
+
+
 class OrganizationFilterSet(BaseFilterSet):
     search_fields = ("name", "short_name", "code")
     within = SubtreeFilter(tree_model=Organization, label=_("此组织及所有下级（编号）"))
@@ -55,18 +74,12 @@ class OrganizationFilterSet(BaseFilterSet):
         return queryset.filter(pk__in=due) if value else queryset.exclude(pk__in=due)
 
 
-class LeadershipPositionFilterSet(BaseFilterSet):
+class LeadershipPositionFilterSet(OrganizationRowFilterSet):
     search_fields = ("holder_name", "organization__name")
-    organization_within = SubtreeFilter(
-        tree_model=Organization, path_field="organization__path", label=_("组织（含下级，编号）")
-    )
     title = django_filters.MultipleChoiceFilter(
         choices=LeadershipPosition.Title.choices, label=_("职务")
     )
     current = django_filters.BooleanFilter(method="filter_current", label=_("现任"))
-    organization = django_filters.NumberFilter(
-        field_name="organization_id", label=_("所在组织（编号）")
-    )
 
     ui_fields = ["q", "title", "current"]
 
