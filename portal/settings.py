@@ -248,6 +248,45 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names repeat across models (status, kind, ...) get stable,
+    # readable enum names, so clients generated from the schema do not see hash suffixes.
+    "ENUM_NAME_OVERRIDES": {
+        f"{name}Enum": path
+        for name, path in {
+            "RegionLevel": "portal.models.Region.Level",
+            "ImportJobStatus": "portal.models.ImportJob.Status",
+            "InboxItemKind": "portal.inbox.models.InboxItem.Kind",
+            "OrganizationKind": "organizations.models.Organization.Kind",
+            "ElectionKind": "organizations.models.Election.Kind",
+            "MemberEducation": "members.models.Member.Education",
+            "MemberCategory": "members.models.Member.Category",
+            "MemberStatus": "members.models.Member.Status",
+            "TransferKind": "members.models.Transfer.Kind",
+            "TransferState": "members.models.Transfer.State",
+            "DuesKind": "members.models.DuesKind",
+            "MeetingKind": "members.models.MeetingKind",
+            "BuildingKind": "buildings.models.Building.Kind",
+            "EnterpriseKind": "buildings.models.Enterprise.Kind",
+            "EnterpriseStatus": "buildings.models.Enterprise.Status",
+            "ServiceSiteKind": "buildings.models.ServiceSite.Kind",
+            "CoverageLevel": "buildings.models.CoverageSummary.Level",
+            "CaseState": "grids.models.Case.State",
+            "CaseLevel": "grids.models.Case.Level",
+            "WishState": "grids.models.Wish.State",
+            "ResidentUnitKind": "regional.models.ResidentUnit.Kind",
+            "JointMeetingLevel": "regional.models.JointMeeting.Level",
+            "NeedCategory": "regional.models.Need.Category",
+            "NeedStatus": "regional.models.Need.Status",
+            "ResourceKind": "regional.models.Resource.Kind",
+            "ProjectStatus": "regional.models.Project.Status",
+            "PairingStatus": "regional.models.Pairing.Status",
+            "IndustryIssueStatus": "regional.models.IndustryIssue.Status",
+            "TrainingKind": "cadres.models.TrainingRecord.Kind",
+            "LadderEducation": "cadres.models.Education",
+            "ReportJobKind": "reports.models.ReportJob.Kind",
+            "ReportJobState": "reports.models.ReportJob.State",
+        }.items()
+    },
 }
 
 PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
