@@ -10,7 +10,7 @@ from django.contrib import admin
 
 from cadres.forms import LADDER_FIELDS
 from cadres.models import AnnualReview, CommunityWorker, GradeChange, LadderRule, TrainingRecord
-from cadres.views import district_wide
+from portal import scoping
 from portal.admin_base import ScopedAdmin
 
 
@@ -111,10 +111,10 @@ class LadderRuleAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and district_wide(request.user)
+        return super().has_add_permission(request) and scoping.district_wide(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and district_wide(request.user)
+        return super().has_change_permission(request, obj) and scoping.district_wide(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and district_wide(request.user)
+        return super().has_delete_permission(request, obj) and scoping.district_wide(request.user)

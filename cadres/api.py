@@ -40,7 +40,7 @@ from cadres.models import (
     Secretary,
     TrainingRecord,
 )
-from cadres.views import as_of_date, district_wide
+from cadres.views import as_of_date
 from organizations.models import Organization
 from portal import api, scoping
 from portal.permissions import ScopedModelPermissions
@@ -319,7 +319,7 @@ class LadderRulePermission(permissions.BasePermission):
         }
         if not user.has_perm(perm):
             return False
-        return request.method in permissions.SAFE_METHODS or district_wide(user)
+        return request.method in permissions.SAFE_METHODS or scoping.district_wide(user)
 
 
 class LadderRuleSerializer(api.ScopedModelSerializer):

@@ -58,14 +58,6 @@ def as_of_date(request):
         return timezone.localdate()
 
 
-def district_wide(user):
-    """Whether the user's scope is the whole district (or more)."""
-    prefix = scoping.scope_prefix(user)
-    if prefix == "":
-        return True
-    return prefix is not None and Region.TIER[user.scope_region.level] <= Region.TIER["district"]
-
-
 class Figure(Column):
     """A column read from an annotation of the list's queryset (exports read it with
     ``values_list`` like a field). ``choices`` label stored values."""
@@ -497,7 +489,7 @@ class LadderRuleMixin(LoginRequiredMixin):
         if user.is_authenticated:
             if not scoping.can(user, LadderRule, self.action):
                 raise PermissionDenied
-            if self.action != "view" and not district_wide(user):
+            if self.action != "view" and not scoping.district_wide(user):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -510,7 +502,7 @@ class LadderRuleListView(LadderRuleMixin, TemplateView):
         user = self.request.user
         context.update(
             rules=LadderRule.objects.order_by("tier"),
-            can_change=scoping.can(user, LadderRule, "change") and district_wide(user),
+            can_change=scoping.can(user, LadderRule, "change") and scoping.district_wide(user),
             fields=LADDER_RULE_FIELDS,
         )
         return context

@@ -24,15 +24,6 @@ from grids.models import (
 from members.models import Member
 from portal import scoping
 from portal.admin_base import ScopedAdmin
-from portal.models import Region
-
-
-def district_wide(user):
-    """Whether the user's scope is the whole district (or more)."""
-    prefix = scoping.scope_prefix(user)
-    if prefix == "":
-        return True
-    return prefix is not None and Region.TIER[user.scope_region.level] <= Region.TIER["district"]
 
 
 @admin.register(Grid)
@@ -83,13 +74,13 @@ class CaseCategoryAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and district_wide(request.user)
+        return super().has_add_permission(request) and scoping.district_wide(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and district_wide(request.user)
+        return super().has_change_permission(request, obj) and scoping.district_wide(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and district_wide(request.user)
+        return super().has_delete_permission(request, obj) and scoping.district_wide(request.user)
 
 
 class ReadOnlyInline(admin.TabularInline):

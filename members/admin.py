@@ -153,7 +153,7 @@ class DuesRateAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
 
     def _district(self, request):
-        return scoping.scope_prefix(request.user) == ""
+        return scoping.district_wide(request.user)
 
     def has_add_permission(self, request):
         return self._district(request) and super().has_add_permission(request)

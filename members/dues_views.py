@@ -165,5 +165,5 @@ class DuesRateView(ScopedViewMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "table": dues.rate_table(),
-            "can_edit": user.is_superuser or scoping.scope_prefix(user) == "",
+            "can_edit": scoping.can(user, DuesRate, "change") and scoping.district_wide(user),
         }

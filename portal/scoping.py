@@ -38,6 +38,20 @@ def scope_prefix(user):
     return region.path if region is not None else None
 
 
+def district_wide(user):
+    """Whether the user's scope is the whole district (or more): who may change the
+    district's reference tables (dues rates, case categories, ladder rules ...), beside the
+    role's permission to change them."""
+    prefix = scope_prefix(user)
+    if prefix == "":
+        return True
+    if prefix is None:
+        return False
+    from portal.models import Region
+
+    return Region.TIER[user.scope_region.level] <= Region.TIER["district"]
+
+
 def restrict(queryset, user, action="view"):
     """The rows of ``queryset`` that ``user`` may ``action``."""
     model = queryset.model

@@ -256,3 +256,24 @@ def test_dues_records_are_audited(db):
         "insert",
         "update",
     ]
+
+
+def test_the_district_changes_the_rate_table_and_a_street_cannot(users, client_for):
+    """The rate table is district-wide: a district admin (not a superuser) edits it in the
+    admin and the rates page links there; a street operator, even with admin access, only
+    reads it."""
+    from members.models import DuesRate
+
+    rate = DuesRate.objects.filter(kind=DuesKind.SERVING).order_by("lower").first()
+    change = f"/admin/members/duesrate/{rate.pk}/change/"
+    district = client_for(users["admin"])
+    assert "管理后台修改" in district.get("/members/dues/rates/").content.decode()
+    assert district.get(change).status_code == 200
+    street_user = users["operator_a"]
+    street_user.is_staff = True
+    street_user.save()
+    street = client_for(street_user)
+    assert "管理后台修改" not in street.get("/members/dues/rates/").content.decode()
+    data = {"kind": rate.kind, "lower": "0", "upper": "3000", "percent": "9.99", "note": "x"}
+    assert street.post(change, data).status_code == 403
+    assert DuesRate.objects.get(pk=rate.pk).percent == rate.percent
