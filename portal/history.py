@@ -148,28 +148,36 @@ def events_for(obj):
     return _describe(events, type(obj))
 
 
-def audited_models():
-    """Tracked models whose events the audit log shows: those with a region scope."""
+def audited_models(user=None):
+    """Tracked models whose events the audit log shows: those with a region scope, and the
+    district's reference tables (no region: dues rates, meeting frequencies, term and
+    ladder rules ...), which only district-wide users (``scoping.district_wide``) see.
+    With ``user``, only the models whose events that user may read."""
     from pghistory.models import Event
 
     result = []
     for model in apps.get_models():
         if issubclass(model, Event) and getattr(model, "pgh_tracked_model", None) is not None:
             tracked = model.pgh_tracked_model
-            if hasattr(tracked, "scope_path"):
-                result.append((model, tracked))
+            if user is not None and not _may_read_events(user, tracked):
+                continue
+            result.append((model, tracked))
     return result
+
+
+def _may_read_events(user, tracked):
+    if scoping.scope_prefix(user) is None or not scoping.can(user, tracked, "view"):
+        return False
+    return hasattr(tracked, "scope_path") or scoping.district_wide(user)
 
 
 def scoped_event_querysets(user):
     """Per event model, the events the user may read: those whose snapshot lies in the
     user's scope. Snapshots keep the region even after the row is deleted."""
     prefix = scoping.scope_prefix(user)
-    for event_model, tracked in audited_models():
-        if prefix is None or not scoping.can(user, tracked, "view"):
-            continue
+    for event_model, tracked in audited_models(user):
         queryset = event_model.objects.all()
-        if prefix:
+        if prefix and hasattr(tracked, "scope_path"):
             queryset = queryset.filter(**_snapshot_scope(event_model, tracked, prefix))
         yield event_model, tracked, queryset
 

@@ -66,7 +66,8 @@ class AuditLogView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             page=page,
             events=history.describe_page(page.object_list),
             models=[
-                (t._meta.label_lower, t._meta.verbose_name) for _e, t in history.audited_models()
+                (t._meta.label_lower, t._meta.verbose_name)
+                for _e, t in history.audited_models(self.request.user)
             ],
             actions=[("insert", _("新增")), ("update", _("修改")), ("delete", _("删除"))],
             filters=filters,

@@ -465,3 +465,22 @@ def test_audit_log_requires_login(client, db):
     response = client.get("/audit/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_reference_tables_are_in_the_district_audit_log_only(client_for, users, district):
+    """District-wide reference rows (here a dues rate) have no region: their changes show in
+    the audit log of district-wide readers, and not to an auditor scoped to one street."""
+    import pghistory
+
+    from members.models import DuesRate
+    from tests.conftest import AUDITOR, make_user
+
+    rate = DuesRate.objects.order_by("pk").first()
+    with pghistory.context(user=users["admin"].pk, channel="admin"):
+        rate.note = "区里调整说明"
+        rate.save()
+    rows = audit_rows(client_for(users["auditor"]), model="members.duesrate")
+    assert rows and "区里调整说明" in rows[0][4]
+    street_auditor = make_user("auditor_a", AUDITOR, district["a"])
+    page = client_for(street_auditor).get("/audit/").content.decode()
+    assert "区里调整说明" not in page and "members.duesrate" not in page
