@@ -23,8 +23,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-#: Where each test leaves a screenshot of its last page, for a human to look at.
-SCREENSHOT_DIR = Path(os.environ.get("BROWSER_SCREENSHOT_DIR", "/tmp"))  # noqa: S108
+#: Where each test leaves a screenshot of its last page, for a human to look at: the
+#: project's var/screenshots/ (gitignored), or BROWSER_SCREENSHOT_DIR.
+SCREENSHOT_DIR = Path(
+    os.environ.get(
+        "BROWSER_SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "var" / "screenshots"
+    )
+)
 
 
 def _require_chromium():

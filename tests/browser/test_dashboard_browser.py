@@ -4,23 +4,21 @@ left navigation works from the keyboard; on a phone (390 px) it folds behind the
 button and nothing overflows sideways. Screenshots go to var/screenshots/ (gitignored)."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from dashboard import summaries
+from tests.browser.fixtures import SCREENSHOT_DIR
 from tests.browser.test_organizations_browser import log_in
 from tests.dashboard.conftest import world  # noqa: F401 - the hand-built fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-
 
 def shot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
 
 
 def test_dashboard_cards_chart_and_map(live_server, users, world, new_page):  # noqa: F811
