@@ -26,6 +26,18 @@ from portal.search import name_grams
 
 SENSITIVE_FIELDS = ("id_number", "mobile")
 
+#: The status and flags that only the status workflow (``members.status``) changes on an
+#: existing member, with a dated event and a reason: a form, the API, an import or the
+#: admin may set them when creating a member and must leave them as stored afterwards.
+STATUS_FIELDS = (
+    "status",
+    "status_on",
+    "lost_contact",
+    "lost_contact_on",
+    "flowing",
+    "flowing_destination",
+)
+
 #: What people enter for a member, in form order: forms, admin and API all take these (the
 #: two sensitive ones in plain text, stored encrypted by the model).
 INPUT_FIELDS = (
@@ -43,12 +55,7 @@ INPUT_FIELDS = (
     "category",
     "joined_on",
     "full_member_on",
-    "status",
-    "status_on",
-    "lost_contact",
-    "lost_contact_on",
-    "flowing",
-    "flowing_destination",
+    *STATUS_FIELDS,
     "residential_region",
     "residential_grid",
     "note",
@@ -184,17 +191,7 @@ class Member(ScopedModel):
     #: names the existing member's organisation only if this user may see that member.
     validating_user = None
 
-    #: The status and flags that only the status workflow (``members.status``) changes on an
-    #: existing member, with a dated event and a reason: a form, the API, an import or the
-    #: admin may set them when creating a member and must leave them as stored afterwards.
-    STATUS_FIELDS = (
-        "status",
-        "status_on",
-        "lost_contact",
-        "lost_contact_on",
-        "flowing",
-        "flowing_destination",
-    )
+    STATUS_FIELDS = STATUS_FIELDS  # see the module constant
 
     scope_path = "organization__region__path"
     scope_tokens_field = "scope_tokens"

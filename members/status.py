@@ -277,14 +277,7 @@ def death(member, user, *, on, reason=""):
         "death",
         on,
         (reason or "").strip(),
-        [
-            "status",
-            "status_on",
-            "lost_contact",
-            "lost_contact_on",
-            "flowing",
-            "flowing_destination",
-        ],
+        list(Member.STATUS_FIELDS),
     )
 
 

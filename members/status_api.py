@@ -24,18 +24,7 @@ class MemberStatusSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Member
-        fields = [
-            "id",
-            "name",
-            "status",
-            "status_on",
-            "lost_contact",
-            "lost_contact_on",
-            "flowing",
-            "flowing_destination",
-            "note",
-            "actions",
-        ]
+        fields = ["id", "name", *Member.STATUS_FIELDS, "note", "actions"]
         read_only_fields = fields
 
     def get_actions(self, obj) -> list[str]:
