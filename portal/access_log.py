@@ -38,6 +38,7 @@ class SensitiveAccessFilterSet(BaseFilterSet):
 
 class SensitiveAccessListView(views.ObjectListView):
     queryset = SensitiveAccess.objects.select_related("user")
+    read_only = True  # written by the unmasking code only
     filterset_class = SensitiveAccessFilterSet
     columns = [
         Column("at"),

@@ -49,6 +49,9 @@ class ScopedViewMixin(LoginRequiredMixin):
 
     queryset = None
     action = "view"
+    #: A register nobody edits through the pages (a log): no add, edit, delete or import
+    #: buttons whatever the roles grant.
+    read_only = False
 
     @property
     def model(self):
@@ -67,12 +70,15 @@ class ScopedViewMixin(LoginRequiredMixin):
 
     def model_context(self):
         user, model = self.request.user, self.model
+        writable = not self.read_only
         return {
             "meta": model._meta,
-            "can_add": scoping.can(user, model, "add"),
-            "can_change": scoping.can(user, model, "change"),
-            "can_delete": scoping.can(user, model, "delete"),
-            "can_import": scoping.can(user, model, "add") and _spec_label(model) in imports.specs(),
+            "can_add": writable and scoping.can(user, model, "add"),
+            "can_change": writable and scoping.can(user, model, "change"),
+            "can_delete": writable and scoping.can(user, model, "delete"),
+            "can_import": writable
+            and scoping.can(user, model, "add")
+            and _spec_label(model) in imports.specs(),
             "list_url": model_url(model, "list"),
         }
 
