@@ -8,6 +8,7 @@ from members.models import (
     Applicant,
     ApplicantStep,
     DuesBase,
+    DuesExemption,
     DuesPayment,
     DuesRate,
     Meeting,
@@ -179,6 +180,19 @@ class DuesPaymentAdmin(ScopedAdmin):
     list_filter = ["period"]
     list_select_related = ["member", "recorded_by"]
     raw_id_fields = ["member"]
+
+
+@admin.register(DuesExemption)
+class DuesExemptionAdmin(ScopedAdmin):
+    list_display = ["member", "start", "end", "reason", "approved_by", "approved_on"]
+    list_filter = ["reason"]
+    list_select_related = ["member"]
+    raw_id_fields = ["member"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 # --- organisational life -----------------------------------------------------------------------

@@ -903,6 +903,116 @@ class DuesPayment(ScopedModel):
         super().save(*args, **kwargs)
 
 
+@audited()
+class DuesExemption(ScopedModel):
+    """Months a member is excused from paying dues, for an approved reason (党费减免/缓交:
+    生活困难、长期患病 ...). ``start`` and ``end`` are months (their first day), both included;
+    no ``end``: until further notice. A member's exemptions never overlap, and their months
+    are not due (``members.dues.arrears_queryset``), so they never count as arrears.
+
+    Only a member in status 正常 gets a new exemption: dues are counted for no one else, so
+    an exemption of another member would change nothing. An existing one stays editable
+    whatever the status (it can still be closed)."""
+
+    class Reason(models.TextChoices):
+        HARDSHIP = "hardship", _("生活困难")
+        ILLNESS = "illness", _("长期患病")
+        APPROVED_DEFERRAL = "approved_deferral", _("经批准缓交")
+        OTHER = "other", _("其他")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="dues_exemptions"
+    )
+    start = models.DateField(_("起始月份"), help_text=_("按月计，存为当月 1 日。"))
+    end = models.DateField(
+        _("截止月份"), null=True, blank=True, help_text=_("含该月；留空表示长期。")
+    )
+    reason = models.CharField(_("减免/缓交原因"), max_length=20, choices=Reason.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    approved_by = models.CharField(
+        _("批准机构"), max_length=100, help_text=_("如：党支部委员会、街道党工委。")
+    )
+    approved_on = models.DateField(_("批准日期"))
+    recorded_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    scope_path = "member__organization__region__path"
+    natural_key_field = None
+    autocomplete_fields = ()
+
+    class Meta:
+        verbose_name = _("党费减免/缓交")
+        verbose_name_plural = _("党费减免/缓交")
+        ordering = ["member", "-start"]
+
+    def __str__(self):
+        end = f"{self.end:%Y-%m}" if self.end else _("长期")
+        return f"{self.member} {self.start:%Y-%m}~{end} {self.get_reason_display()}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("members:dues_branch", args=[self.member.organization_id])
+
+    def covers(self, month: date) -> bool:
+        """Is ``month`` (any day of it) inside this exemption?"""
+        month = month.replace(day=1)
+        return self.start <= month and (self.end is None or month <= self.end)
+
+    def clean(self):
+        if self.start is not None:
+            self.start = self.start.replace(day=1)
+        if self.end is not None:
+            self.end = self.end.replace(day=1)
+        errors = {}
+        if self.start is not None and self.end is not None and self.end < self.start:
+            errors["end"] = [_("截止月份不能早于起始月份。")]
+        if self.reason == self.Reason.OTHER and not (self.note or "").strip():
+            errors["note"] = [_("原因为“其他”时须填写说明。")]
+        if self.approved_on is not None and self.approved_on > timezone.localdate():
+            errors["approved_on"] = [_("批准日期不能晚于今天。")]
+        new_for_member = self.member_id is not None and self.pk is None
+        if new_for_member and self.member.status != Member.Status.NORMAL:
+            errors["member"] = [_("只能为党籍状态正常的党员登记党费减免/缓交。")]
+        if errors:
+            raise ValidationError(errors)
+        overlap = self.overlapping().first()
+        if overlap is not None:
+            until = f"{overlap.end:%Y-%m}" if overlap.end else _("长期")
+            raise ValidationError(
+                {
+                    "start": [
+                        _("该党员 %(start)s 至 %(end)s 已有减免/缓交登记，时段不能重叠。")
+                        % {"start": f"{overlap.start:%Y-%m}", "end": until}
+                    ]
+                }
+            )
+
+    def overlapping(self):
+        """The member's other exemptions sharing a month with this one."""
+        if self.member_id is None or self.start is None:
+            return DuesExemption.objects.none()
+        others = DuesExemption.objects.filter(member_id=self.member_id).exclude(pk=self.pk)
+        others = others.filter(models.Q(end__isnull=True) | models.Q(end__gte=self.start))
+        if self.end is not None:
+            others = others.filter(start__lte=self.end)
+        return others.order_by("start")
+
+    def save(self, *args, **kwargs):
+        if self.start is not None:
+            self.start = self.start.replace(day=1)
+        if self.end is not None:
+            self.end = self.end.replace(day=1)
+        super().save(*args, **kwargs)
+
+
 # === organisational life (组织生活: 三会一课, 主题党日) ===========================================
 
 

@@ -15,8 +15,10 @@ Transfers (组织关系转接): each pending transfer to the users who may take 
 (source approval by the source's superior, acceptance by the destination's side).
 
 Dues (党费): one reminder per branch with members 6 or more months in arrears, to the users
-whose scope holds the branch and who record dues payments. (The registry has no exemption
-(减免) record yet; members without a declared base owe nothing and are not counted.)
+whose scope holds the branch and who record dues payments. "Without reason" (issue 6): months
+under an approved exemption (``DuesExemption``, 减免/缓交) are not due, so they never count
+(``members.dues.arrears_queryset``); members without a declared base owe nothing and are not
+counted.
 """
 
 from datetime import timedelta

@@ -285,6 +285,7 @@ SPECTACULAR_SETTINGS = {
             "LadderEducation": "cadres.models.Education",
             "ReportJobKind": "reports.models.ReportJob.Kind",
             "ReportJobState": "reports.models.ReportJob.State",
+            "DuesExemptionReason": "members.models.DuesExemption.Reason",
         }.items()
     },
 }

@@ -275,7 +275,7 @@ def test_admin_access_rules(client, users, district, staff_a):
     assert index.status_code == 200
     models = {m["object_name"] for app in index.context["app_list"] for m in app["models"]}
     registers = {"Organization", "LeadershipPosition", "Region", "Member", "Applicant", "Transfer"}
-    registers |= {"DuesRate", "DuesBase", "DuesPayment"}
+    registers |= {"DuesRate", "DuesBase", "DuesPayment", "DuesExemption"}
     enterprises_and_buildings = {
         "Park",
         "Building",
