@@ -24,8 +24,20 @@ from django.contrib.auth.models import Group
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from members import dues
 from members.management.commands import _seeding
-from members.models import AbsenceReason, Meeting, MeetingAttendance, MeetingKind, Member
+from members.models import (
+    AbsenceReason,
+    DuesBase,
+    DuesExemption,
+    DuesKind,
+    DuesPayment,
+    DuesRate,
+    Meeting,
+    MeetingAttendance,
+    MeetingKind,
+    Member,
+)
 from organizations.models import LeadershipPosition, Organization
 from portal import imports
 from portal.accounts.models import ApiToken, User
@@ -271,6 +283,7 @@ class DemoDistrict:
         )
         self.create_members(self.options["members"])
         self.create_meetings()
+        self.create_dues()
         if not self.options["no_users"]:
             self.create_users()
 
@@ -666,6 +679,93 @@ class DemoDistrict:
                 )
         MeetingAttendance.objects.bulk_create(attendance, batch_size=5000)
         return len(attendance)
+
+    # --- dues (党费) -------------------------------------------------------------------
+
+    #: Branches of the demo street (天平路街道) whose members get a dues record.
+    DUES_BRANCHES = 40
+    DUES_BASES = (2600, 3000, 4200, 5000, 6800, 9000, 12500, 18000)
+
+    def create_dues(self):
+        """Declared bases for last year and this one, and payments from January last year
+        through last month, for the members of some of the demo street's branches: most
+        pay every month, some stopped paying months ago (the arrears list and the 6-month
+        reminder), a few pay irregularly, and a few have a hardship exemption (减免) and pay
+        nothing while it lasts. Bulk inserts; skipped when payments exist (a re-run)."""
+        if DuesPayment.objects.exists():
+            return
+        started = time.monotonic()
+        this_month = dues.month_start(self.today)
+        first = date(self.today.year - 1, 1, 1)
+        months = []
+        month = first
+        while month < this_month:
+            months.append(month)
+            month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        branches = list(
+            Organization.objects.filter(
+                kind__in=Organization.BRANCH_KINDS,
+                dissolved_on__isnull=True,
+                region__path__startswith=Region.objects.get(code="310104003").path,
+            )
+            .order_by("code")
+            .values_list("pk", flat=True)
+        )
+        sample = self.rng.sample(branches, min(self.DUES_BRANCHES, len(branches)))
+        members = list(
+            Member.objects.filter(organization_id__in=sample, status=Member.Status.NORMAL)
+            .order_by("pk")
+            .values_list("pk", "id_number_hash", "birth_date", "joined_on")
+        )
+        rates = list(DuesRate.objects.all())
+        retired_born = date(self.today.year - 60, self.today.month, 1)
+        bases, payments, exemptions = [], [], []
+        for i, (pk, key, born, joined) in enumerate(members):
+            kind = DuesKind.RETIRED if born and born < retired_born else DuesKind.SERVING
+            base = self.rng.choice(self.DUES_BASES)
+            for year in (first.year, self.today.year):
+                bases.append(DuesBase(member_id=pk, year=year, kind=kind, monthly_base=base))
+            amount = dues.monthly_amount(kind, base, rates)
+            owed = [m for m in months if not joined or m >= joined.replace(day=1)]
+            # By position, so every run (and every size) has each kind of member.
+            if i % 12 == 5:  # stopped paying 6-10 months ago: 6+ months in arrears
+                owed = owed[: max(0, len(owed) - self.rng.randint(6, 10))]
+            elif i % 12 == 7:  # stopped 2-5 months ago: behind, not yet overdue
+                owed = owed[: max(0, len(owed) - self.rng.randint(2, 5))]
+            elif i % 30 == 11:  # pays now and then
+                owed = [m for m in owed if self.rng.random() < 0.7]
+            elif i % 25 == 3 and len(owed) > 4:  # hardship exemption, nothing paid since
+                since = owed[-self.rng.randint(2, min(8, len(owed) - 1))]
+                exemptions.append(
+                    DuesExemption(
+                        member_id=pk,
+                        start=since,
+                        reason=DuesExemption.Reason.HARDSHIP,
+                        approved_by="党支部委员会",
+                        approved_on=since,
+                    )
+                )
+                owed = [m for m in owed if m < since]
+            for period in owed:
+                payments.append(
+                    DuesPayment(
+                        member_id=pk,
+                        period=period,
+                        amount=amount,
+                        paid_on=period + timedelta(days=self.rng.randint(0, 27)),
+                        key=DuesPayment.make_key(key, period),
+                    )
+                )
+        with transaction.atomic(), contextlib.ExitStack() as stack:
+            for model in (DuesBase, DuesPayment, DuesExemption):
+                stack.enter_context(imports.foreign_keys_checked_per_statement(model))
+            DuesBase.objects.bulk_create(bases, batch_size=5000)
+            DuesPayment.objects.bulk_create(payments, batch_size=5000)
+            DuesExemption.objects.bulk_create(exemptions, batch_size=5000)
+        self.stderr.write(
+            f"dues: {len(members)} members of {len(sample)} branches, {len(payments)} payments, "
+            f"{len(exemptions)} exemptions in {time.monotonic() - started:.1f}s"
+        )
 
     # --- users ----------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from members.models import Member
 from organizations.models import LeadershipPosition, Organization
@@ -133,10 +134,23 @@ def test_seed_demo_builds_the_demo_district_and_is_idempotent(db):
     inbox = InboxItem.objects.filter(user__username="demo_district")
     assert inbox.filter(kind="term_overdue").exists()
     assert "inbox reminders due today" in err
+    # Dues: bases, payments and a few exemptions in the demo street's branches; some
+    # members are 6+ months in arrears, so the arrears list has something to show.
+    from members import dues
+    from members.models import DuesBase, DuesPayment
+
+    payments = DuesPayment.objects.count()
+    assert payments > 100 and DuesBase.objects.exists()
+    assert not DuesPayment.objects.exclude(
+        member__organization__region__path__startswith="/310104/310104003/"
+    ).exists()
+    overdue = dues.arrears(Member.objects.all(), timezone.localdate(), min_months=6)
+    assert overdue and all(row.months_in_arrears >= 6 for row in overdue)
     reminders = sorted(InboxItem.objects.values_list("user_id", "key", "kind", "done_at"))
     out, err = run("seed_demo", "--members", "2000")
     after = sorted(InboxItem.objects.values_list("user_id", "key", "kind", "done_at"))
     assert after == reminders  # terms kept, and the reminder run is idempotent
+    assert DuesPayment.objects.count() == payments
     assert Organization.objects.count() == orgs
     assert Member.objects.count() == 2000
     assert "0 created, 0 updated" in err
