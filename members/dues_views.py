@@ -9,7 +9,7 @@ A branch out of the user's scope is 404; members are shown masked (name and mask
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -172,10 +172,14 @@ class DuesFormView(DuesMixin, TemplateView):
         form = self.form(branch, instance)
         if not form.is_valid():
             return self.render_form(branch, form, status=400)
-        with transaction.atomic():
-            obj = form.save()
-            if not scoping.in_scope(obj, request.user, self.action):  # never: checked before
-                raise PermissionDenied
+        try:
+            with transaction.atomic():
+                obj = form.save()
+                if not scoping.in_scope(obj, request.user, self.action):  # checked before
+                    raise PermissionDenied
+        except ValidationError as exc:  # a rule re-checked on save (a concurrent overlap)
+            form.add_error(None, exc)
+            return self.render_form(branch, form, status=400)
         messages.success(request, self.saved_message(obj))
         return HttpResponseRedirect(reverse("members:dues_branch", args=[branch.pk]))
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -1010,7 +1010,18 @@ class DuesExemption(ScopedModel):
             self.start = self.start.replace(day=1)
         if self.end is not None:
             self.end = self.end.replace(day=1)
-        super().save(*args, **kwargs)
+        # No overlap, checked again on the member's locked row: two writers saving
+        # overlapping spans at once are served one after the other, and the second is
+        # refused (the embedded PostgreSQL has no btree_gist for an exclusion constraint).
+        with transaction.atomic():
+            if self.member_id is not None:
+                list(Member.objects.select_for_update().filter(pk=self.member_id).values("pk"))
+                if self.overlapping().exists():
+                    raise ValidationError(
+                        {"start": [_("该党员已有时段重叠的减免/缓交登记。")]},
+                        code="overlap",
+                    )
+            super().save(*args, **kwargs)
 
 
 # === organisational life (组织生活: 三会一课, 主题党日) ===========================================

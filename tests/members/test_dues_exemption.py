@@ -318,3 +318,45 @@ def test_exemptions_are_audited(debtor):
         "insert",
         "update",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_overlapping_exemptions_one_wins(district):
+    """Two writers validate overlapping spans at the same moment (each sees no overlap) and
+    save: the save re-checks on the member's locked row, so exactly one is written."""
+    import threading
+
+    from django.db import connection
+
+    member = _member(district["a_branch"], "孙并发", 41)
+    candidates = [
+        DuesExemption(
+            member=member,
+            start=date(2026, month, 1),
+            reason=DuesExemption.Reason.HARDSHIP,
+            approved_by="党支部委员会",
+            approved_on=date(2025, 12, 20),
+        )
+        for month in (1, 3)
+    ]
+    for candidate in candidates:
+        candidate.full_clean()  # both valid on their own
+    barrier, outcomes = threading.Barrier(2), []
+
+    def save(exemption):
+        try:
+            barrier.wait()
+            exemption.save()
+            outcomes.append("saved")
+        except ValidationError as exc:
+            outcomes.append(exc.message_dict["start"][0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(c,)) for c in candidates]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == sorted(["saved", "该党员已有时段重叠的减免/缓交登记。"])
+    assert DuesExemption.objects.filter(member=member).count() == 1
