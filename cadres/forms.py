@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres import services
 from cadres.models import AnnualReview, CommunityWorker, GradeChange, LadderRule, TrainingRecord
-from members.workflow_forms import DateInput, add_service_errors
-from portal.forms import ScopedModelForm
+from members.workflow_forms import DateInput
+from portal.forms import ScopedModelForm, add_service_errors
 
 TRAINING_FIELDS = [
     "member",

@@ -49,15 +49,6 @@ class PhotosField(forms.FileField):
         return uploads
 
 
-def add_service_errors(form, exc):
-    """Put a service's ValidationError on the form: by field where the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 class CaseReportForm(ScopedModelForm):
     """Report a case: where (grid, building, point, address), what, and photos."""
 

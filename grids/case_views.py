@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from grids.case_filters import CaseFilterSet, GridPickFilterSet
-from grids.case_forms import CaseReportForm, add_service_errors, transition_form
+from grids.case_forms import CaseReportForm, transition_form
 from grids.models import Case, CasePhoto, Grid, Visit, Wish
 from grids.services import cases as services
 from portal import scoping, views
+from portal.forms import add_service_errors
 from portal.inbox import services as inbox_services
 from portal.models import Region, SensitiveAccess
 from portal.tables import Column

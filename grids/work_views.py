@@ -22,6 +22,7 @@ from grids.services import wishes as wish_services
 from grids.work_filters import VisitFilterSet, WishFilterSet
 from grids.work_forms import ACTION_FORMS, ClaimForm, VisitForm, WishForm
 from portal import scoping, views
+from portal.forms import add_service_errors
 from portal.tables import Column
 
 
@@ -237,7 +238,7 @@ class WishActionView(views.ScopedViewMixin, TemplateView):
                 with transaction.atomic():
                     wish = wish_services.apply(transition, wish, request.user, data)
             except ValidationError as exc:
-                add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -246,15 +247,6 @@ class WishActionView(views.ScopedViewMixin, TemplateView):
                 )
                 return HttpResponseRedirect(wish.get_absolute_url())
         return self.render_to_response(self.get_context_data(wish=wish, form=form), status=400)
-
-
-def add_errors(form, exc):
-    """A service's refusal on the form: under its field when the form has it."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class WishPhotoView(views.ScopedViewMixin, View):

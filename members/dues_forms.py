@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from members.models import DuesExemption, DuesPayment, Member
 from members.workflow_forms import DateInput, StyledForm
 from portal import scoping
+from portal.forms import add_service_errors
 
 
 class MemberChoice(forms.ModelChoiceField):
@@ -50,8 +51,7 @@ class DuesPaymentForm(StyledForm):
         try:
             payment.full_clean()
         except forms.ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
+            add_service_errors(self, exc)
         self.payment = payment
         return cleaned
 
@@ -106,8 +106,7 @@ class DuesExemptionForm(StyledForm):
         try:
             exemption.full_clean()
         except forms.ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
+            add_service_errors(self, exc)
         self.exemption = exemption
         return cleaned
 

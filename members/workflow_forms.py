@@ -11,15 +11,6 @@ from portal import scoping
 from portal.forms import AUTOCOMPLETE_THRESHOLD, AutocompleteSelect
 
 
-def add_service_errors(form, exc):
-    """Put a service's ValidationError on the form: by field where the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 

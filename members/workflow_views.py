@@ -23,13 +23,13 @@ from members.workflow_forms import (
     ApplicantForm,
     ReceiveForm,
     TransferForm,
-    add_service_errors,
     development_form,
     transfer_form,
 )
 from organizations.filters import OrganizationRowFilterSet
 from portal import scoping, views
 from portal.filters import BaseFilterSet
+from portal.forms import add_service_errors
 from portal.tables import Column
 
 # --- filters (shared by the lists, the API and exports) -----------------------------------------

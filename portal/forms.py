@@ -11,6 +11,16 @@ from portal import scoping
 AUTOCOMPLETE_THRESHOLD = 200
 
 
+def add_service_errors(form, exc):
+    """Put a ValidationError from a model's ``full_clean`` or a service on ``form``: under
+    its field where the form has that field, else above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
 class AutocompleteSelect(forms.Select):
     """A search box that fills a hidden id from ``/autocomplete/<model>/``, scoped like every
     other list. Only the selected option is rendered, so the page stays small."""
