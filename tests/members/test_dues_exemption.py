@@ -183,6 +183,7 @@ def test_the_branch_page_shows_exemptions_in_the_same_queries(
     other = _member(debtor.organization, "周病休", 37)
     _exempt(other, date(2025, 1, 1), date(2025, 6, 1), reason=DuesExemption.Reason.ILLNESS)
     _exempt(other, date(2025, 9, 1), reason=DuesExemption.Reason.OTHER, note="外出就医")
+    payer = _member(debtor.organization, "吴照常", 39)
     with django_assert_num_queries(QUERIES):  # more members and exemptions: no more queries
         response = client.get(url)
     rows = {row.member.name: row for row in response.context["rows"]}
@@ -191,7 +192,11 @@ def test_the_branch_page_shows_exemptions_in_the_same_queries(
     assert [e.start for e in rows["周病休"].exemptions] == [date(2025, 9, 1), date(2025, 1, 1)]
     assert (rows["周病休"].months_exempt, rows["周病休"].months_in_arrears) == (16, 2)
     text = response.content.decode()
-    assert "经批准缓交" in text and "外出就医" in text and "登记减免/缓交" in text
+    assert "经批准缓交" in text and "外出就医" in text
+    # A new exemption is offered to a member without an open-ended one.
+    exempt_url = reverse("members:dues_exemption", args=[debtor.organization_id])
+    assert f"{exempt_url}?member={payer.pk}" in text
+    assert f"{exempt_url}?member={other.pk}" not in text
     assert reverse("members:dues_exemption_edit", args=[exemption.pk]) in text
     export = client.get(
         reverse("members:dues_branch_export", args=[debtor.organization_id]) + "?as_of=2026-07-15"
