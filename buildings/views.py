@@ -28,36 +28,18 @@ from buildings.models import (
 from members.models import Member
 from organizations.models import Organization
 from portal import scoping, views
-from portal.tables import Column
+from portal.tables import Annotation, Column
 
 #: How many members a building or enterprise page lists (the total is always shown).
 MEMBERS_SHOWN = 50
 
 
-class Figure(Column):
-    """A column read from an annotation of the list's queryset: a derived figure (coverage,
-    facts) that may not have been computed yet, shown as "—" then. Exports read it with
-    ``values_list`` like any field."""
-
-    EMPTY = "—"
+class Figure(Annotation):
+    """A derived figure (coverage, facts) read from an annotation of the list's queryset;
+    it may not have been computed yet, and is shown as "—" then."""
 
     def __init__(self, accessor, label, choices=None):
-        super().__init__(accessor, label=label)
-        self.fixed_choices = choices
-
-    def bind(self, model):
-        self.lookup = self.accessor
-        self.choices = self.fixed_choices
-        return self
-
-    def value(self, obj):
-        return getattr(obj, self.accessor)
-
-    def text(self, obj):
-        return self.text_of_value(self.value(obj))
-
-    def text_of_value(self, value):
-        return self.EMPTY if value is None else super().text_of_value(value)
+        super().__init__(accessor, label, choices=choices, empty="—")
 
 
 COVERAGE_COLUMNS = [

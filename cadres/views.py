@@ -47,7 +47,7 @@ from members.models import Member
 from organizations.models import LeadershipPosition, Organization
 from portal import scoping, views
 from portal.models import Region
-from portal.tables import Column
+from portal.tables import Annotation, Column
 
 
 def as_of_date(request):
@@ -56,26 +56,6 @@ def as_of_date(request):
         return date.fromisoformat(request.GET.get("as_of", ""))
     except ValueError:
         return timezone.localdate()
-
-
-class Figure(Column):
-    """A column read from an annotation of the list's queryset (exports read it with
-    ``values_list`` like a field). ``choices`` label stored values."""
-
-    def __init__(self, accessor, label, choices=None, sortable=True):
-        super().__init__(accessor, label=label, order_by=accessor if sortable else None)
-        self.fixed_choices = dict(choices) if choices else None
-
-    def bind(self, model):
-        self.lookup = self.accessor
-        self.choices = self.fixed_choices
-        return self
-
-    def value(self, obj):
-        return getattr(obj, self.accessor)
-
-    def text(self, obj):
-        return self.text_of_value(self.value(obj))
 
 
 class Computed(Column):
@@ -128,16 +108,16 @@ SECRETARY_COLUMNS = [
     Column("organization.name", label=gettext_lazy("所在组织")),
     Column("organization.kind", label=gettext_lazy("组织类别")),
     Column("organization.sector", label=gettext_lazy("所属领域")),
-    Figure("street_name", gettext_lazy("街道")),
-    Figure("age", gettext_lazy("年龄")),
+    Annotation("street_name", gettext_lazy("街道")),
+    Annotation("age", gettext_lazy("年龄")),
     Column("holder.gender", label=gettext_lazy("性别")),
     Column("holder.education", label=gettext_lazy("学历")),
     Column("started_on", label=gettext_lazy("任职日期")),
-    Figure("tenure", gettext_lazy("本职任职年限")),
-    Figure("secretary_years", gettext_lazy("累计任书记年限")),
-    Figure("training_hours", gettext_lazy("本年度培训学时")),
-    Figure("latest_rating", gettext_lazy("最近述职评议"), choices=AnnualReview.Rating.choices),
-    Figure("latest_review_year", gettext_lazy("评议年度")),
+    Annotation("tenure", gettext_lazy("本职任职年限")),
+    Annotation("secretary_years", gettext_lazy("累计任书记年限")),
+    Annotation("training_hours", gettext_lazy("本年度培训学时")),
+    Annotation("latest_rating", gettext_lazy("最近述职评议"), choices=AnnualReview.Rating.choices),
+    Annotation("latest_review_year", gettext_lazy("评议年度")),
 ]
 
 
@@ -441,7 +421,7 @@ class EligibilityListView(ReportListView):
             Column("current_since"),
             Column("certificate"),
             Column("education"),
-            Figure("eligible", gettext_lazy("符合晋级条件")),
+            Annotation("eligible", gettext_lazy("符合晋级条件")),
             Computed(
                 gettext_lazy("不符合的原因"),
                 lambda worker: "；".join(

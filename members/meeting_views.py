@@ -21,17 +21,7 @@ from members.models import Meeting, MeetingAttendance, MeetingFrequency
 from organizations.models import Organization
 from portal import exports, history, scoping, views
 from portal.models import Region
-from portal.tables import Column
-
-
-class Annotated(Column):
-    """A column read from an annotation of the list's queryset (exports read it with
-    ``values_list`` like a field)."""
-
-    def bind(self, model):
-        self.lookup = self.accessor
-        self.choices = None
-        return self
+from portal.tables import Annotation, Column
 
 
 class AttendanceRate(Column):
@@ -56,8 +46,8 @@ MEETING_COLUMNS = [
     Column("organization.name", label=gettext_lazy("党组织")),
     Column("host"),
     Column("place"),
-    Annotated("present_count", label=gettext_lazy("出席"), order_by=None),
-    Annotated("absent_count", label=gettext_lazy("请假"), order_by=None),
+    Annotation("present_count", label=gettext_lazy("出席"), order_by=None),
+    Annotation("absent_count", label=gettext_lazy("请假"), order_by=None),
     AttendanceRate(),
 ]
 

@@ -66,6 +66,31 @@ class Column:
         return format_value(value)
 
 
+class Annotation(Column):
+    """A column read from an annotation of the list's queryset (a count, a derived figure):
+    exports read it with ``values_list`` like a field. ``choices`` label stored values;
+    ``empty`` is shown where the figure is None (not computed yet)."""
+
+    def __init__(self, accessor, label, choices=None, order_by="", empty=""):
+        super().__init__(accessor, label=label, order_by=order_by)
+        self.fixed_choices = dict(choices) if choices else None
+        self.empty = empty
+
+    def bind(self, model):
+        self.lookup = self.accessor
+        self.choices = self.fixed_choices
+        return self
+
+    def value(self, obj):
+        return getattr(obj, self.accessor)
+
+    def text(self, obj):
+        return self.text_of_value(self.value(obj))
+
+    def text_of_value(self, value):
+        return self.empty if value is None else super().text_of_value(value)
+
+
 def format_value(value):
     if value is None:
         return ""
