@@ -11,7 +11,7 @@ from buildings.models import (
     ServiceSite,
     Tenancy,
 )
-from portal.admin_base import ScopedAdmin
+from portal.admin_base import ReadOnlyInline, ScopedAdmin
 
 
 class ReadOnlyAdmin(ScopedAdmin):
@@ -47,20 +47,9 @@ class BuildingAdmin(ScopedAdmin):
     list_select_related = ["region", "park"]
 
 
-class TenancyInline(admin.TabularInline):
+class TenancyInline(ReadOnlyInline):
     model = Tenancy
-    extra = 0
     fields = ["building", "floor", "room", "moved_in_on", "moved_out_on"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("building")

@@ -11,7 +11,7 @@ from django.contrib import admin
 from cadres.forms import LADDER_FIELDS
 from cadres.models import AnnualReview, CommunityWorker, GradeChange, LadderRule, TrainingRecord
 from portal import scoping
-from portal.admin_base import ScopedAdmin
+from portal.admin_base import ReadOnlyInline, ScopedAdmin
 
 
 @admin.register(TrainingRecord)
@@ -34,10 +34,8 @@ class AnnualReviewAdmin(ScopedAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
 
-class GradeChangeInline(admin.TabularInline):
+class GradeChangeInline(ReadOnlyInline):
     model = GradeChange
-    extra = 0
-    can_delete = False
     fields = [
         "effective_on",
         "from_tier",
@@ -48,13 +46,6 @@ class GradeChangeInline(admin.TabularInline):
         "reason",
         "approved_by",
     ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CommunityWorker)

@@ -23,7 +23,7 @@ from grids.models import (
 )
 from members.models import Member
 from portal import scoping
-from portal.admin_base import ScopedAdmin
+from portal.admin_base import ReadOnlyInline, ScopedAdmin
 
 
 @admin.register(Grid)
@@ -81,20 +81,6 @@ class CaseCategoryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and scoping.district_wide(request.user)
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name != "id"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CaseStepInline(ReadOnlyInline):

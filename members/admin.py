@@ -19,7 +19,7 @@ from members.models import (
     TransferStep,
 )
 from portal import scoping
-from portal.admin_base import ScopedAdmin
+from portal.admin_base import ReadOnlyInline, ScopedAdmin
 
 
 class MemberAdminForm(forms.ModelForm):
@@ -101,20 +101,14 @@ class WorkflowAdmin(ScopedAdmin):
         return False
 
 
-class ApplicantStepInline(admin.TabularInline):
+class ApplicantStepInline(ReadOnlyInline):
     model = ApplicantStep
     fields = ["on", "action", "from_stage", "to_stage", "actor", "note", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
 
-class TransferStepInline(admin.TabularInline):
+class TransferStepInline(ReadOnlyInline):
     model = TransferStep
     fields = ["on", "action", "from_state", "to_state", "actor", "note", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
 
 @admin.register(Applicant)
@@ -198,18 +192,12 @@ class DuesExemptionAdmin(ScopedAdmin):
 # --- organisational life -----------------------------------------------------------------------
 
 
-class MeetingAttendanceInline(admin.TabularInline):
+class MeetingAttendanceInline(ReadOnlyInline):
     """Shown, not edited here: attendance is written by ``members.meetings.record`` (the
     meeting form and the API), which checks every attendee against the branch."""
 
     model = MeetingAttendance
     fields = ["member", "present", "absence_reason", "absence_note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Meeting)

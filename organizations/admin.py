@@ -9,7 +9,7 @@ from organizations.models import (
     TermRule,
 )
 from portal import scoping
-from portal.admin_base import ScopedAdmin
+from portal.admin_base import ReadOnlyInline, ScopedAdmin
 
 
 class LeadershipPositionInline(admin.TabularInline):
@@ -65,18 +65,9 @@ class TermRuleAdmin(admin.ModelAdmin):
         return scoping.restrict(super().get_queryset(request), request.user, "view")
 
 
-class ElectionResultInline(admin.TabularInline):
+class ElectionResultInline(ReadOnlyInline):
     model = ElectionResult
-    extra = 0
     fields = ["title", "candidate_name", "candidate", "votes", "elected", "position"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Election)

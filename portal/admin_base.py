@@ -7,6 +7,27 @@ from django.db import transaction
 from portal import scoping
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows a workflow or the system writes (steps, photos, results, allocations,
+    tenancies ...), shown on their parent's page and never added, changed or deleted
+    there. ``fields`` lists what is shown; without it, every field of the model."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or [f.name for f in self.model._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """Non-superusers see and pick only rows in their scope; saves are re-checked inside
     the transaction, so nothing can be moved out of scope. ModelForm validation runs the

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from portal.admin_base import ScopedAdmin
+from portal.admin_base import ReadOnlyInline, ScopedAdmin
 from regional.models import (
     IndustryCommittee,
     IndustryCommitteeMember,
@@ -96,19 +96,6 @@ class ResourceAdmin(RegionalAdmin):
     search_fields = ["name"]
     raw_id_fields = ["unit", "region"]
     list_select_related = ["unit"]
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AllocationInline(ReadOnlyInline):
